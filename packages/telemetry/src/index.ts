@@ -1,0 +1,12 @@
+/** The telemetry package: the metrics contract, its typed recorders and the exporters. */
+
+export * from "./catalogue.ts";
+export { createMetrics, type Metrics } from "./metrics.ts";
+export { parseSamples, type Sample, sampleValue } from "./scrape-parse.ts";
+export {
+  createTelemetry,
+  createTestTelemetry,
+  MetricsPortError,
+  type Telemetry,
+  type TelemetryConfig,
+} from "./telemetry.ts";

@@ -1,0 +1,117 @@
+/** Typed recording helpers over the contract instruments: callers cannot invent label values. */
+
+import type {
+  Attributes,
+  Counter,
+  Gauge,
+  Histogram,
+  Meter,
+  UpDownCounter,
+} from "@opentelemetry/api";
+import {
+  type AiOcrService,
+  CATALOGUE,
+  type JobFinalStatus,
+  type LoginFailureReason,
+  type MetricName,
+  type MetricSpec,
+  type OcrEngine,
+  type RetryReason,
+  type S3Operation,
+  type StageStatus,
+  type StageType,
+} from "./catalogue.ts";
+
+export interface Metrics {
+  jobFinished(status: JobFinalStatus, seconds: number): void;
+  stageFinished(stage: StageType, status: StageStatus, seconds: number): void;
+  ocrCall(engine: OcrEngine, seconds: number): void;
+  aiOcrError(service: AiOcrService): void;
+  s3Error(operation: S3Operation): void;
+  loginFailure(reason: LoginFailureReason): void;
+  rateLimitFallback(): void;
+  /** `route` must be the route template (`/api/jobs/:id`), never the raw path. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** `running_jobs` goes up by one; call `jobStopped` exactly once for each. */
+  jobStarted(): void;
+  jobStopped(): void;
+  setQueuedJobs(count: number): void;
+  queueWait(seconds: number): void;
+  jobRetried(reason: RetryReason): void;
+  workerShutdown(): void;
+}
+
+const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+type Instrument = Counter | Histogram | UpDownCounter | Gauge;
+
+function create(meter: Meter, spec: MetricSpec): Instrument {
+  const options = { description: spec.help };
+  if (spec.type === "counter") return meter.createCounter(spec.name, options);
+  if (spec.type === "histogram") {
+    return meter.createHistogram(spec.name, {
+      ...options,
+      unit: "s",
+      advice: { explicitBucketBoundaries: [...(spec.buckets ?? [])] },
+    });
+  }
+  // running_jobs moves by +1/-1 from many places; queued_jobs is a sampled absolute value.
+  return spec.name === "queued_jobs"
+    ? meter.createGauge(spec.name, options)
+    : meter.createUpDownCounter(spec.name, options);
+}
+
+/** Every combination of a spec's enumerated label values, for pre-initialisation. */
+function labelCombinations(spec: MetricSpec): Attributes[] {
+  let combos: Attributes[] = [{}];
+  for (const [label, values] of Object.entries(spec.labels)) {
+    if (values === "bounded") return [];
+    combos = combos.flatMap((combo) => values.map((value) => ({ ...combo, [label]: value })));
+  }
+  return combos;
+}
+
+export function createMetrics(meter: Meter): Metrics {
+  const instruments = new Map<MetricName, Instrument>();
+  for (const spec of CATALOGUE) {
+    const instrument = create(meter, spec);
+    instruments.set(spec.name, instrument);
+    // Counters and gauges start at 0 so increase() sees the first event; a histogram cannot be
+    // pre-initialised without recording a fake observation.
+    if (spec.type === "histogram") continue;
+    for (const attributes of labelCombinations(spec)) {
+      if ("add" in instrument) instrument.add(0, attributes);
+      else instrument.record(0, attributes);
+    }
+  }
+
+  const counter = (name: MetricName) => instruments.get(name) as Counter;
+  const histogram = (name: MetricName) => instruments.get(name) as Histogram;
+  const running = instruments.get("running_jobs") as UpDownCounter;
+  const queued = instruments.get("queued_jobs") as Gauge;
+
+  return {
+    jobFinished: (status, seconds) => {
+      counter("jobs_total").add(1, { status });
+      histogram("job_duration_seconds").record(seconds, { status });
+    },
+    stageFinished: (stage, status, seconds) =>
+      histogram("stage_duration_seconds").record(seconds, { stage, status }),
+    ocrCall: (engine, seconds) => histogram("ocr_duration_seconds").record(seconds, { engine }),
+    aiOcrError: (service) => counter("ai_ocr_errors_total").add(1, { service }),
+    s3Error: (operation) => counter("s3_errors_total").add(1, { operation }),
+    loginFailure: (reason) => counter("login_failures_total").add(1, { reason }),
+    rateLimitFallback: () => counter("rate_limit_fallback_total").add(1),
+    httpRequest: (method, route, status, seconds) => {
+      const m = HTTP_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : "OTHER";
+      counter("http_requests_total").add(1, { method: m, route, status: String(status) });
+      histogram("http_request_duration_seconds").record(seconds, { method: m, route });
+    },
+    jobStarted: () => running.add(1),
+    jobStopped: () => running.add(-1),
+    setQueuedJobs: (count) => queued.record(count),
+    queueWait: (seconds) => histogram("job_queue_wait_seconds").record(Math.max(0, seconds)),
+    jobRetried: (reason) => counter("job_retries_total").add(1, { reason }),
+    workerShutdown: () => counter("worker_shutdowns_total").add(1),
+  };
+}

@@ -1,0 +1,145 @@
+/** One MeterProvider per process: the Prometheus endpoint, optional OTLP push, and shutdown. */
+
+import type { Config } from "@crpipeline/config";
+import { type Logger, silentLogger } from "@crpipeline/log";
+import { OTLPMetricExporter as OtlpJsonExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as OtlpProtoExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  type MetricReader,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
+import { createMetrics, type Metrics } from "./metrics.ts";
+
+export type TelemetryConfig = Pick<
+  Config,
+  | "metricsHost"
+  | "metricsPort"
+  | "metricsExporters"
+  | "otlpProtocol"
+  | "otlpProtocolGeneric"
+  | "otlpEndpoint"
+  | "otlpMetricsEndpoint"
+  | "otlpInterval"
+  | "serviceName"
+>;
+
+export interface Telemetry {
+  metrics: Metrics;
+  /** The port `/metrics` listens on, once `listen` has run. */
+  port: number | undefined;
+  /** Binds `/metrics`; throws `MetricsPortError` naming the port when it cannot. */
+  listen(): void;
+  /** The Prometheus exposition text, as a scrape would see it. */
+  scrape(): Promise<string>;
+  /** Flushes the OTLP reader and stops the endpoint. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+export class MetricsPortError extends Error {
+  constructor(host: string, port: number, cause: unknown) {
+    const reason = (cause as { code?: string })?.code ?? (cause as Error)?.message;
+    super(
+      `cannot serve metrics on ${host}:${port} (${reason}): another process holds the port; ` +
+        "set METRICS_PORT to a free port",
+      { cause },
+    );
+    this.name = "MetricsPortError";
+  }
+}
+
+const DEFAULT_OTLP_BASE = "http://localhost:4318";
+
+function otlpReader(config: TelemetryConfig): MetricReader {
+  const protocol = config.otlpProtocol ?? config.otlpProtocolGeneric ?? "http/protobuf";
+  const base = (config.otlpEndpoint ?? DEFAULT_OTLP_BASE).replace(/\/$/, "");
+  const url = config.otlpMetricsEndpoint ?? `${base}/v1/metrics`;
+  const exporter =
+    protocol === "http/json" ? new OtlpJsonExporter({ url }) : new OtlpProtoExporter({ url });
+  return new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.otlpInterval,
+    exportTimeoutMillis: Math.min(30_000, config.otlpInterval),
+  });
+}
+
+export function createTelemetry(config: TelemetryConfig, logger: Logger = silentLogger): Telemetry {
+  const exporters = new Set(config.metricsExporters);
+  const readers: MetricReader[] = [];
+
+  // The exporter's own HTTP server reports a taken port only through a callback, so it stays
+  // off and Bun.serve below answers /metrics from the same reader.
+  const prometheus = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+  });
+  readers.push(prometheus);
+  if (exporters.has("otlp")) readers.push(otlpReader(config));
+
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ "service.name": config.serviceName }),
+    readers,
+  });
+  const metrics = createMetrics(provider.getMeter("crpipeline"));
+  const serializer = new PrometheusSerializer("", false, undefined, true, true);
+
+  const scrape = async () => {
+    const { resourceMetrics, errors } = await prometheus.collect();
+    for (const error of errors) logger.warn({ error }, "metric collection error");
+    return serializer.serialize(resourceMetrics);
+  };
+
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  let stopped = false;
+  const telemetry: Telemetry = {
+    metrics,
+    port: undefined,
+    scrape,
+    listen() {
+      if (!exporters.has("prometheus") || server) return;
+      try {
+        server = Bun.serve({
+          hostname: config.metricsHost,
+          port: config.metricsPort,
+          fetch: async (request) => {
+            if (new URL(request.url).pathname !== "/metrics") {
+              return new Response("not found; metrics are at /metrics\n", { status: 404 });
+            }
+            return new Response(await scrape(), {
+              headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+            });
+          },
+        });
+      } catch (error) {
+        throw new MetricsPortError(config.metricsHost, config.metricsPort, error);
+      }
+      telemetry.port = server.port;
+      logger.info({ host: config.metricsHost, port: server.port }, "metrics endpoint listening");
+    },
+    async shutdown() {
+      if (stopped) return;
+      stopped = true;
+      await server?.stop(true);
+      await provider.shutdown();
+    },
+  };
+  return telemetry;
+}
+
+/** A telemetry with no endpoint and no push, for tests that read values through `scrape`. */
+export function createTestTelemetry(): Telemetry {
+  return createTelemetry({
+    metricsHost: "127.0.0.1",
+    metricsPort: 0,
+    metricsExporters: ["prometheus"],
+    otlpProtocol: undefined,
+    otlpProtocolGeneric: undefined,
+    otlpEndpoint: undefined,
+    otlpMetricsEndpoint: undefined,
+    otlpInterval: 60_000,
+    serviceName: "crpipeline-test",
+  });
+}
