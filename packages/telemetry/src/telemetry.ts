@@ -7,8 +7,8 @@ import { OTLPMetricExporter as OtlpProtoExporter } from "@opentelemetry/exporter
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
-  type MetricReader,
   MeterProvider,
+  type MetricReader,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { createMetrics, type Metrics } from "./metrics.ts";
