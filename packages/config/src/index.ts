@@ -24,10 +24,10 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const result = config as Config;
-  problems.push(...crossChecks(result));
+  // Cross-checks read parsed values, so they run only once every value parsed.
+  if (problems.length === 0) problems.push(...crossChecks(config as Config));
   if (problems.length > 0) throw new ConfigError(problems);
-  return result;
+  return config as Config;
 }
 
 function crossChecks(config: Config): string[] {

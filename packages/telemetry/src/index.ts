@@ -6,6 +6,7 @@ export { parseSamples, type Sample, sampleValue } from "./scrape-parse.ts";
 export {
   createTelemetry,
   createTestTelemetry,
+  listenOrExit,
   MetricsPortError,
   type Telemetry,
   type TelemetryConfig,

@@ -32,6 +32,11 @@ export interface Metrics {
   rateLimitFallback(): void;
   /** `route` must be the route template (`/api/jobs/:id`), never the raw path. */
   httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /**
+   * Pre-initialises `http_requests_total{method,route,status="200"}` to 0 for each route the
+   * server serves, so every route shows on the dashboard (at rate 0) from the first scrape.
+   */
+  declareRoutes(routes: readonly { method: string; route: string }[]): void;
   /** `running_jobs` goes up by one; call `jobStopped` exactly once for each. */
   jobStarted(): void;
   jobStopped(): void;
@@ -42,6 +47,9 @@ export interface Metrics {
 }
 
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+const normaliseMethod = (method: string) =>
+  HTTP_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : "OTHER";
 
 type Instrument = Counter | Histogram | UpDownCounter | Gauge;
 
@@ -103,9 +111,18 @@ export function createMetrics(meter: Meter): Metrics {
     loginFailure: (reason) => counter("login_failures_total").add(1, { reason }),
     rateLimitFallback: () => counter("rate_limit_fallback_total").add(1),
     httpRequest: (method, route, status, seconds) => {
-      const m = HTTP_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : "OTHER";
+      const m = normaliseMethod(method);
       counter("http_requests_total").add(1, { method: m, route, status: String(status) });
       histogram("http_request_duration_seconds").record(seconds, { method: m, route });
+    },
+    declareRoutes: (routes) => {
+      for (const { method, route } of routes) {
+        counter("http_requests_total").add(0, {
+          method: normaliseMethod(method),
+          route,
+          status: "200",
+        });
+      }
     },
     jobStarted: () => running.add(1),
     jobStopped: () => running.add(-1),

@@ -34,8 +34,11 @@ export interface Telemetry {
   listen(): void;
   /** The Prometheus exposition text, as a scrape would see it. */
   scrape(): Promise<string>;
-  /** Flushes the OTLP reader and stops the endpoint. Safe to call twice. */
-  shutdown(): Promise<void>;
+  /**
+   * Flushes the OTLP reader and stops the endpoint, giving up on the flush after `timeoutMs`
+   * (an unreachable collector must not hold the process). Safe to call twice.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 export class MetricsPortError extends Error {
@@ -119,11 +122,17 @@ export function createTelemetry(config: TelemetryConfig, logger: Logger = silent
       telemetry.port = server.port;
       logger.info({ host: config.metricsHost, port: server.port }, "metrics endpoint listening");
     },
-    async shutdown() {
+    async shutdown(timeoutMs = 3000) {
       if (stopped) return;
       stopped = true;
       await server?.stop(true);
-      await provider.shutdown();
+      let timer: Timer | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      const outcome = await Promise.race([provider.shutdown().then(() => "done"), timedOut]);
+      clearTimeout(timer);
+      if (outcome === "timeout") logger.warn({ timeoutMs }, "metrics flush timed out at shutdown");
     },
   };
   return telemetry;
@@ -142,4 +151,16 @@ export function createTestTelemetry(): Telemetry {
     otlpInterval: 60_000,
     serviceName: "crpipeline-test",
   });
+}
+
+/** For entry points: bind `/metrics` or print why not and exit non-zero. */
+export function listenOrExit(telemetry: Telemetry, logger: Logger): void {
+  try {
+    telemetry.listen();
+  } catch (error) {
+    if (!(error instanceof MetricsPortError)) throw error;
+    logger.error({ error: error.message }, "metrics endpoint failed");
+    process.stderr.write(`crpipeline: ${error.message}\n`);
+    process.exit(1);
+  }
 }
