@@ -35,7 +35,7 @@ interface RuleFile {
 }
 interface ScrapeConfig {
   job_name: string;
-  static_configs: { targets: string[] }[];
+  dns_sd_configs: { names: string[]; type: string; port: number }[];
 }
 interface PrometheusConfig {
   global: { scrape_interval: string };
@@ -144,18 +144,22 @@ describe("alert-rules.test.yml", () => {
 });
 
 describe("prometheus.yml", () => {
-  test("scrapes the api and the worker on :9100 and loads the rules by relative path", () => {
+  test("finds every api and worker replica on :9100 and loads the rules by relative path", () => {
     const targets = config.scrape_configs.flatMap((job) =>
-      job.static_configs.flatMap((static_) => static_.targets),
+      job.dns_sd_configs.flatMap((sd) => sd.names.map((name) => `${sd.type} ${name}:${sd.port}`)),
     );
-    expect(targets.sort()).toEqual(["api:9100", "worker:9100"]);
+    expect(targets.sort()).toEqual(["A api:9100", "A worker:9100"]);
     expect(config.rule_files).toEqual(["alert-rules.yml"]);
   });
 
-  test("every scrape job is watched by MetricsTargetDown", () => {
-    const selector = alert("MetricsTargetDown").expr.match(/job=~"([^"]+)"/)?.[1];
+  test("every scrape job is watched by MetricsTargetDown, down or without any target", () => {
+    const { expr } = alert("MetricsTargetDown");
+    const selector = expr.match(/job=~"([^"]+)"/)?.[1];
     expect(selector).toBeDefined();
     const watched = new RegExp(`^(?:${selector})$`);
-    for (const job of config.scrape_configs) expect(job.job_name).toMatch(watched);
+    for (const job of config.scrape_configs) {
+      expect(job.job_name).toMatch(watched);
+      expect(expr).toContain(`absent(up{job="${job.job_name}"})`);
+    }
   });
 });
