@@ -83,11 +83,21 @@ export interface PrometheusConfig {
 export const readPrometheusConfig = (): PrometheusConfig =>
   readRepoYaml<PrometheusConfig>("observability/prometheus/prometheus.yml");
 
+export interface ScrapeTarget {
+  host: string;
+  port: number;
+  path: string;
+  /** `dns`: every address the name resolves to is its own target (needs headless Services). */
+  discovery: "static" | "dns";
+}
+
 /** Every host Prometheus scrapes, static or found through DNS, with port and metrics path. */
-export function scrapeTargets(): { host: string; port: number; path: string }[] {
+export function scrapeTargets(): ScrapeTarget[] {
   return readPrometheusConfig().scrape_configs.flatMap((job) => {
     const path = job.metrics_path ?? "/metrics";
-    const fixed = (job.static_configs ?? []).flatMap((group) => group.targets.map(hostAndPort));
+    const fixed = (job.static_configs ?? []).flatMap((group) =>
+      group.targets.map((target) => ({ ...hostAndPort(target), discovery: "static" as const })),
+    );
     const discovered = (job.dns_sd_configs ?? []).flatMap((sd) =>
       sd.names.map((host) => {
         // Prometheus defaults to SRV records, which carry their own port; A and AAAA lookups
@@ -96,7 +106,7 @@ export function scrapeTargets(): { host: string; port: number; path: string }[] 
         if (!["A", "AAAA"].includes(type) || sd.port === undefined) {
           throw new Error(`${job.job_name}: only A/AAAA DNS discovery with a port is understood`);
         }
-        return { host, port: sd.port };
+        return { host, port: sd.port, discovery: "dns" as const };
       }),
     );
     return [...fixed, ...discovered].map((target) => ({ ...target, path }));
