@@ -67,3 +67,4 @@ export function loadConfigOrExit(env: Env = process.env): Config {
 export function databaseUrl(config: Config): string {
   return config.databaseUrl ?? `sqlite://${config.dataDir.replace(/\/$/, "")}/crpipeline.sqlite`;
 }
+export { configMarkdownTable } from "./docs.ts";

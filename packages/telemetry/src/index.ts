@@ -11,3 +11,4 @@ export {
   type Telemetry,
   type TelemetryConfig,
 } from "./telemetry.ts";
+export { metricsMarkdownTable } from "./docs.ts";
