@@ -155,9 +155,9 @@ function renderCode(flow: Flow, text: string, frame: Frame): void {
     1,
     Math.floor((frame.width - 2 * padding) / flow.width("M", "Courier", size)),
   );
-  const lines = flow.text
-    .clean(text.replace(/\t/g, "    "))
+  const lines = text
     .split("\n")
+    .map((line) => flow.text.clean(line.replace(/\t/g, "    ")))
     .flatMap((line) => wrapColumns(line, columns));
   const band = (height: number) =>
     flow.doc.rect(frame.left, flow.y, frame.width, height + 0.5).fill(background);
