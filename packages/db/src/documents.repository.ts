@@ -86,7 +86,7 @@ export async function getDocument(
 export type DocumentSort = "createdAt" | "name" | "size";
 
 export interface DocumentListRequest extends PageRequest<DocumentSort> {
-  /** Only documents whose name contains this text (case-sensitive). */
+  /** Only documents whose name contains this text (ASCII letters match in either case). */
   nameContains?: string;
 }
 
@@ -97,7 +97,10 @@ export function listDocuments(
   request: DocumentListRequest = {},
 ): Promise<Page<Document>> {
   const filters = [filter("org_id = ?", orgId)];
-  if (request.nameContains) filters.push(filter("instr(name, ?) > 0", request.nameContains));
+  if (request.nameContains) {
+    const pattern = `%${request.nameContains.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`;
+    filters.push(filter("lower(name) LIKE ? ESCAPE '\\'", pattern));
+  }
   return listPage(db, {
     table: "documents",
     filters,
