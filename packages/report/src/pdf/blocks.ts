@@ -21,7 +21,7 @@ function renderBlock(flow: Flow, token: Token, frame: Frame): void {
       renderHeading(flow, token as Tokens.Heading, frame);
       break;
     case "paragraph":
-      drawParagraph(flow, inlineRuns((token as Tokens.Paragraph).tokens), frame);
+      drawParagraph(flow, inlineRuns((token as Tokens.Paragraph).tokens, flow.text.clean), frame);
       flow.gap(theme.gap.paragraph);
       break;
     case "text": {
@@ -29,7 +29,7 @@ function renderBlock(flow: Flow, token: Token, frame: Frame): void {
       const text = token as Tokens.Text;
       drawParagraph(
         flow,
-        text.tokens ? inlineRuns(text.tokens) : [{ text: text.text, style: {} }],
+        text.tokens ? inlineRuns(text.tokens, flow.text.clean) : plainRuns(flow, text.text),
         frame,
       );
       break;
@@ -56,9 +56,13 @@ function renderBlock(flow: Flow, token: Token, frame: Frame): void {
       const other = token as Tokens.Generic;
       if (other.tokens?.length) renderBlocks(flow, other.tokens, frame);
       else if (typeof other.text === "string")
-        drawParagraph(flow, [{ text: other.text, style: {} }], frame);
+        drawParagraph(flow, plainRuns(flow, other.text), frame);
     }
   }
+}
+
+function plainRuns(flow: Flow, text: string): Run[] {
+  return [{ text: flow.text.clean(text.replace(/\n/g, " ")), style: {} }];
 }
 
 function drawParagraph(
@@ -76,7 +80,12 @@ function drawParagraph(
 
 function renderHeading(flow: Flow, heading: Tokens.Heading, frame: Frame): void {
   const size = theme.headings.sizes[heading.depth - 1] ?? theme.body.size;
-  const lines = layoutRuns(flow, inlineRuns(heading.tokens, { bold: true }), frame.width, size);
+  const lines = layoutRuns(
+    flow,
+    inlineRuns(heading.tokens, flow.text.clean, { bold: true }),
+    frame.width,
+    size,
+  );
   const height = lines.reduce((sum, line) => sum + line.height, 0);
 
   flow.gap(theme.gap.headingBefore);
@@ -226,6 +235,6 @@ function renderHtml(flow: Flow, html: string, frame: Frame): void {
     .replace(/\s+/g, " ")
     .trim();
   if (!text) return;
-  drawParagraph(flow, [{ text, style: {} }], frame);
+  drawParagraph(flow, plainRuns(flow, text), frame);
   flow.gap(theme.gap.paragraph);
 }

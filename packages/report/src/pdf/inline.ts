@@ -56,31 +56,40 @@ function isSafeLink(href: string): boolean {
   return /^(https?:|mailto:)/i.test(href);
 }
 
-/** Flattens inline tokens into runs, each carrying the style of every token around it. */
-export function inlineRuns(tokens: readonly Token[] | undefined, style: InlineStyle = {}): Run[] {
+/**
+ * Flattens inline tokens into runs, each carrying the style of every token around it. `clean`
+ * makes the text drawable once here, so measuring a run twice never counts a character twice.
+ */
+export function inlineRuns(
+  tokens: readonly Token[] | undefined,
+  clean: (text: string) => string,
+  style: InlineStyle = {},
+): Run[] {
   const runs: Run[] = [];
+  const push = (text: string, runStyle: InlineStyle) =>
+    runs.push({ text: clean(text), style: runStyle });
   for (const token of tokens ?? []) {
     switch (token.type) {
       case "text": {
         const text = token as Tokens.Text;
-        if (text.tokens?.length) runs.push(...inlineRuns(text.tokens, style));
-        else runs.push({ text: decodeEntities(text.text).replace(/\n/g, " "), style });
+        if (text.tokens?.length) runs.push(...inlineRuns(text.tokens, clean, style));
+        else push(decodeEntities(text.text).replace(/\n/g, " "), style);
         break;
       }
       case "escape":
-        runs.push({ text: (token as Tokens.Escape).text, style });
+        push((token as Tokens.Escape).text, style);
         break;
       case "strong":
-        runs.push(...inlineRuns((token as Tokens.Strong).tokens, { ...style, bold: true }));
+        runs.push(...inlineRuns((token as Tokens.Strong).tokens, clean, { ...style, bold: true }));
         break;
       case "em":
-        runs.push(...inlineRuns((token as Tokens.Em).tokens, { ...style, italic: true }));
+        runs.push(...inlineRuns((token as Tokens.Em).tokens, clean, { ...style, italic: true }));
         break;
       case "del":
-        runs.push(...inlineRuns((token as Tokens.Del).tokens, { ...style, strike: true }));
+        runs.push(...inlineRuns((token as Tokens.Del).tokens, clean, { ...style, strike: true }));
         break;
       case "codespan":
-        runs.push({ text: (token as Tokens.Codespan).text, style: { ...style, code: true } });
+        push((token as Tokens.Codespan).text, { ...style, code: true });
         break;
       case "br":
         runs.push({ lineBreak: true });
@@ -90,28 +99,29 @@ export function inlineRuns(tokens: readonly Token[] | undefined, style: InlineSt
         const linked: InlineStyle = isSafeLink(link.href)
           ? { ...style, link: link.href, color: theme.link, underline: true }
           : style;
-        runs.push(...inlineRuns(link.tokens, linked));
+        runs.push(...inlineRuns(link.tokens, clean, linked));
         break;
       }
       case "image":
         // Images are never fetched: a report must not reach the network or the file system.
-        runs.push({
-          text: `[image: ${(token as Tokens.Image).text}]`,
-          style: { ...style, italic: true, color: theme.muted },
+        push(`[image: ${(token as Tokens.Image).text}]`, {
+          ...style,
+          italic: true,
+          color: theme.muted,
         });
         break;
       case "html": {
         const html = (token as Tokens.HTML).text;
         if (/^<br\s*\/?>$/i.test(html.trim())) runs.push({ lineBreak: true });
-        else runs.push({ text: html.replace(/\n/g, " "), style });
+        else push(html.replace(/\n/g, " "), style);
         break;
       }
       case "checkbox":
         break;
       default: {
         const other = token as Tokens.Generic;
-        if (other.tokens?.length) runs.push(...inlineRuns(other.tokens, style));
-        else if (typeof other.text === "string") runs.push({ text: other.text, style });
+        if (other.tokens?.length) runs.push(...inlineRuns(other.tokens, clean, style));
+        else if (typeof other.text === "string") push(other.text, style);
       }
     }
   }
@@ -194,8 +204,7 @@ export function layoutRuns(
       endLine();
       continue;
     }
-    const text = flow.text.clean(run.text);
-    for (const piece of text.split(/( +)/)) {
+    for (const piece of run.text.split(/( +)/)) {
       if (piece === "") continue;
       if (piece[0] === " ") {
         placeUnit();

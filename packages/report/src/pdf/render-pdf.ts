@@ -121,7 +121,10 @@ export async function renderPdfDocument(
   doc.end();
   await ended;
 
-  return { pdf: Buffer.concat(chunks), pageCount, replacedCharacters: flow.text.replaced };
+  const joined = Buffer.concat(chunks);
+  // A plain Uint8Array view: callers (and pdf.js) must not depend on Node's Buffer.
+  const pdf = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+  return { pdf, pageCount, replacedCharacters: flow.text.replaced };
 }
 
 /** The PDF bytes of a Markdown report. */

@@ -19,7 +19,7 @@ function longestWord(flow: Flow, runs: Run[]): number {
   let widest = 0;
   for (const run of runs) {
     if ("lineBreak" in run) continue;
-    for (const word of flow.text.clean(run.text).split(/ +/)) {
+    for (const word of run.text.split(/ +/)) {
       const scale = run.style.code ? theme.inlineCode.scale : 1;
       widest = Math.max(widest, flow.width(word, fontFor(run.style), size * scale));
     }
@@ -67,9 +67,11 @@ function columnWidths(flow: Flow, grid: Run[][][], available: number): number[] 
 
 export function renderTable(flow: Flow, table: Tokens.Table, frame: Frame): void {
   const columns = table.header.length;
-  const headerRuns = table.header.map((cell) => inlineRuns(cell.tokens, { bold: true }));
+  const headerRuns = table.header.map((cell) =>
+    inlineRuns(cell.tokens, flow.text.clean, { bold: true }),
+  );
   const bodyRuns = table.rows.map((row) =>
-    Array.from({ length: columns }, (_, c) => inlineRuns(row[c]?.tokens)),
+    Array.from({ length: columns }, (_, c) => inlineRuns(row[c]?.tokens, flow.text.clean)),
   );
   const widths = columnWidths(flow, [headerRuns, ...bodyRuns], frame.width);
   const align = (c: number): Align => table.align[c] ?? "left";

@@ -71,7 +71,8 @@ export function createTextSanitizer(): TextSanitizer {
   };
 
   return {
-    clean(text) {
+    // An arrow function, so `clean` can be passed around on its own.
+    clean: (text) => {
       // Fast path: most report text is already drawable.
       if (/^[\u0020-\u007e\u00a0-\u00ff]*$/.test(text)) return text;
 
