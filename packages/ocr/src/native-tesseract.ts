@@ -19,7 +19,7 @@ export interface NativeTesseractRequest {
 
 /** Absolute path of the binary, looked up on PATH; never taken from configuration. */
 function binary(): string {
-  const path = Bun.which("tesseract");
+  const path = Bun.which("tesseract", { PATH: process.env.PATH ?? "" });
   if (!path) {
     throw engineMissing(
       "OCR engine tesseract is not installed on this worker (install the tesseract-ocr package)",
