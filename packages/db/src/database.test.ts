@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
+import { AppError } from "@crpipeline/errors";
 import { silentLogger } from "@crpipeline/log";
-import { tempDir } from "@crpipeline/testing";
-import { createDatabase, engineOf } from "./database.ts";
+import { freePort, tempDir } from "@crpipeline/testing";
+import { createDatabase, engineOf, pingDatabase } from "./database.ts";
 import { createTestDatabase, describeEachEngine, postgresAvailable } from "./db.test-utils.ts";
 import { appliedMigrations, migrate } from "./migrate.ts";
 import { migrations } from "./migrations/index.ts";
@@ -13,6 +14,28 @@ describe("createDatabase", () => {
     expect(engineOf("postgresql://u@h/db")).toBe("postgres");
     expect(engineOf("sqlite://./data/x.sqlite")).toBe("sqlite");
     expect(engineOf("./x.sqlite")).toBe("sqlite");
+  });
+
+  test("an unreachable Postgres is a 503 naming the database", async () => {
+    const port = await freePort();
+    const url = `postgres://postgres@127.0.0.1:${port}/none`;
+    const error = await createDatabase({ url, logger: silentLogger }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(503);
+    expect((error as AppError).message).toBe("database is unavailable");
+  });
+
+  test("ping answers for an open database and is a 503 once it is closed", async () => {
+    const dir = tempDir();
+    try {
+      const db = await createDatabase({ url: `${dir.path}/p.sqlite`, logger: silentLogger });
+      await pingDatabase(db);
+      await db.close();
+      const error = await pingDatabase(db).catch((e: unknown) => e);
+      expect((error as AppError).status).toBe(503);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   test("SQLite: creates the parent directory and turns on WAL and foreign keys", async () => {
@@ -82,7 +105,7 @@ describeEachEngine(
 );
 
 describe.skipIf(!postgresAvailable)("Postgres values", () => {
-  test("int8 and booleans come back as numbers and booleans through the repositories", async () => {
+  test("raw Bun.SQL returns int8 as a string and BOOLEAN as a boolean", async () => {
     const test = await createTestDatabase("postgres");
     try {
       const [row] = await test.db.sql`SELECT count(*) AS n, TRUE AS b`;

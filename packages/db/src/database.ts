@@ -2,6 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { unavailable } from "@crpipeline/errors";
 import type { Logger } from "@crpipeline/log";
 import { SQL } from "bun";
 import { acquireGate, type SqliteGate } from "./sqlite-gate.ts";
@@ -56,8 +57,17 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
 }
 
 async function openPostgres(options: CreateDatabaseOptions): Promise<Database> {
-  const raw = new SQL({ url: options.url, max: options.maxConnections ?? 10 });
-  await raw`SELECT 1`;
+  const raw = new SQL({
+    url: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeout: 10,
+  });
+  try {
+    await raw`SELECT 1`;
+  } catch (error) {
+    await raw.close({ timeout: 0 });
+    throw unavailable("database", error);
+  }
   options.logger.info({ engine: "postgres" }, "database opened");
   const sql = raw as unknown as Sql;
   return {
@@ -67,6 +77,15 @@ async function openPostgres(options: CreateDatabaseOptions): Promise<Database> {
       raw.begin((tx) => body({ engine: "postgres", sql: tx as unknown as Sql })) as Promise<never>,
     close: () => raw.close({ timeout: 5 }),
   };
+}
+
+/** For readiness checks: resolves when the database answers, else a 503 AppError. */
+export async function pingDatabase(db: Executor): Promise<void> {
+  try {
+    await db.sql`SELECT 1`;
+  } catch (error) {
+    throw unavailable("database", error);
+  }
 }
 
 /** `sqlite://./data/x.sqlite` → `./data/x.sqlite`; `sqlite:///abs` → `/abs`; a path stays. */

@@ -9,6 +9,7 @@ export {
   type Engine,
   type Executor,
   engineOf,
+  pingDatabase,
   type Result,
   type Row,
   type Sql,
