@@ -11,7 +11,7 @@ export interface S3ClientSettings {
   /** TCP connect timeout; a dead endpoint must answer within seconds, not minutes. */
   connectionTimeoutMs?: number;
   /** Socket idle timeout during a request (not a bound on a whole long upload). */
-  requestTimeoutMs?: number;
+  socketTimeoutMs?: number;
   /** Total attempts per call, the first included. */
   maxAttempts?: number;
   logger: Logger;
@@ -48,7 +48,9 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
     retryMode: "standard",
     requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs ?? 2_000,
-      requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      // Idle time on the socket, so a long upload that keeps moving is never cut. (This handler's
+      // `requestTimeout` only logs a warning unless told to throw, and bounds the whole call.)
+      socketTimeout: settings.socketTimeoutMs ?? 10_000,
     },
   });
 }

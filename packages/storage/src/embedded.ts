@@ -1,11 +1,13 @@
 /** The embedded S3 server: s3rver in this process, on loopback, files under DATA_DIR/s3. */
 
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "@crpipeline/log";
 import S3rver from "s3rver";
+import { type Verdict, verifySigV4 } from "./embedded-auth.ts";
 import { SortedListingStore } from "./embedded-listing.ts";
 
 export interface EmbeddedS3 {
@@ -24,17 +26,29 @@ export interface EmbeddedS3Options {
   logger: Logger;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** The secret clients sign with; by default a random one made for this run. */
+  secretAccessKey?: string;
 }
 
-// s3rver knows exactly one account and checks the access key id of every signed request against
-// it; its secret is the same word. Only loopback clients can reach the server.
+// s3rver knows one account, "S3RVER", and refuses other access key ids. It checks no SigV4
+// signature and serves unsigned requests, so the server verifies signatures itself (see
+// embedded-auth.ts) against a secret made for this run: only this process can sign requests.
 const ACCESS_KEY_ID = "S3RVER";
-const SECRET_ACCESS_KEY = "S3RVER";
+
+function refuse(res: ServerResponse, verdict: Exclude<Verdict, { ok: true }>): void {
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${verdict.code}</Code><Message>${verdict.message}</Message></Error>`;
+  // The request body (if any) is not read: close the connection rather than reuse it.
+  res.writeHead(403, { "content-type": "application/xml", connection: "close" });
+  res.end(body);
+}
 
 export async function startEmbeddedS3({
   dataDir,
   logger,
   port = 0,
+  secretAccessKey = randomBytes(24).toString("base64url"),
 }: EmbeddedS3Options): Promise<EmbeddedS3> {
   const log = logger.child("embedded-s3");
   const directory = join(dataDir, "s3");
@@ -51,9 +65,21 @@ export async function startEmbeddedS3({
     else log.debug(fields, "embedded S3 answered an error");
   });
 
-  // Our own HTTP server around s3rver's request handler (instead of `s3rver.run()`), so stop()
-  // can drop the keep-alive connections the SDK holds open; otherwise closing waits for them.
-  const server = createServer(app.callback());
+  // Our own HTTP server around s3rver's request handler (instead of `s3rver.run()`): it checks
+  // signatures first, and stop() can drop the keep-alive connections the SDK holds open.
+  const handle = app.callback();
+  const secretFor = (id: string) => (id === ACCESS_KEY_ID ? secretAccessKey : undefined);
+  const server = createServer((req, res) => {
+    let verdict: Verdict;
+    try {
+      verdict = verifySigV4(req, secretFor);
+    } catch {
+      verdict = { ok: false, code: "AccessDenied", message: "The request could not be verified" };
+    }
+    if (verdict.ok) return handle(req, res);
+    log.debug({ method: req.method, code: verdict.code }, "embedded S3 refused a request");
+    refuse(res, verdict);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(new Error(`Embedded S3 cannot listen on 127.0.0.1:${port}: ${error.code ?? error}`)),
@@ -78,7 +104,7 @@ export async function startEmbeddedS3({
     port: bound,
     directory,
     accessKeyId: ACCESS_KEY_ID,
-    secretAccessKey: SECRET_ACCESS_KEY,
+    secretAccessKey,
     stop,
   };
 }

@@ -33,7 +33,9 @@ export interface ObjectStoreDeps {
   metrics: Metrics;
   logger: Logger;
   /** Overrides of the client's timeouts and attempts (tests, benchmarks). */
-  client?: Pick<S3ClientSettings, "connectionTimeoutMs" | "requestTimeoutMs" | "maxAttempts">;
+  client?: Pick<S3ClientSettings, "connectionTimeoutMs" | "socketTimeoutMs" | "maxAttempts">;
+  /** Keys asked for per list request; S3 caps it (and defaults it) at 1000. */
+  listPageSize?: number;
 }
 
 // S3 refuses presigned URLs valid for longer than seven days.
@@ -47,6 +49,7 @@ export function createObjectStore({
   metrics,
   logger,
   client: tuning,
+  listPageSize = 1000,
 }: ObjectStoreDeps): ObjectStore {
   const bucket = config.s3Bucket;
   const log = logger.child("storage");
@@ -207,7 +210,14 @@ export function createObjectStore({
       let marker: string | undefined;
       do {
         const page = await attempt("list", prefix, () =>
-          client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker })),
+          client.send(
+            new ListObjectsCommand({
+              Bucket: bucket,
+              Prefix: prefix,
+              Marker: marker,
+              MaxKeys: listPageSize,
+            }),
+          ),
         );
         for (const item of page.Contents ?? []) {
           if (!item.Key) continue;

@@ -14,11 +14,13 @@ export interface TestS3 {
   store: ObjectStore;
   telemetry: Telemetry;
   config: StorageConfig;
-  s3Errors(operation: string): Promise<number>;
+  /** `s3_errors_total` for one operation, or summed over all of them. */
+  s3Errors(operation?: string): Promise<number>;
   cleanup(): Promise<void>;
 }
 
-export async function startTestS3(bucket = "test-bucket"): Promise<TestS3> {
+/** `listPageSize` is small so that listings page after a handful of keys. */
+export async function startTestS3(bucket = "test-bucket", listPageSize = 7): Promise<TestS3> {
   const dir = tempDir("crp-storage-");
   const server = await startEmbeddedS3({ dataDir: dir.path, logger: silentLogger });
   const telemetry = createTestTelemetry();
@@ -30,7 +32,12 @@ export async function startTestS3(bucket = "test-bucket"): Promise<TestS3> {
     awsSecretAccessKey: server.secretAccessKey,
     dataDir: dir.path,
   };
-  const store = createObjectStore({ config, metrics: telemetry.metrics, logger: silentLogger });
+  const store = createObjectStore({
+    config,
+    metrics: telemetry.metrics,
+    logger: silentLogger,
+    listPageSize,
+  });
   await store.ensureBucket();
 
   return {
@@ -40,7 +47,7 @@ export async function startTestS3(bucket = "test-bucket"): Promise<TestS3> {
     telemetry,
     config,
     s3Errors: async (operation) =>
-      sampleValue(await telemetry.scrape(), "s3_errors_total", { operation }),
+      sampleValue(await telemetry.scrape(), "s3_errors_total", operation ? { operation } : {}),
     async cleanup() {
       store.close();
       await server.stop();
