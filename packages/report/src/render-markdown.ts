@@ -1,5 +1,29 @@
 /** A report's Markdown: the stage's template (or the default one) filled from the job's outputs. */
 
+/*
+ * The template language, kept small on purpose (no expressions, no code, no partials):
+ *
+ *   {{path}}        a value shown as plain text: Markdown characters in it are escaped, its line
+ *                   breaks kept. Paths are dotted: {{parsed.regex.invoice.0}}, {{ai.json.total}},
+ *                   {{parsed.lines.length}}. Names: title, document.{name,contentType}, job.id,
+ *                   pipeline.{name,stageCount}, date, text (OCR text), pages (page count),
+ *                   ocr.pages, parsed.<…> (parse output), ai.content, ai.json.<…>.
+ *   {{{path}}}      the value inserted as Markdown (e.g. an AI answer written in Markdown; also
+ *                   for text inside a fenced code block, where escapes would show).
+ *   {{table path}}  a Markdown table from { headers, rows }, an array of rows or objects, or an
+ *                   object (one row per key). {{list path}}: a bullet list. {{json path}}: a
+ *                   fenced JSON block.
+ *   {{#each path}}…{{/each}}          repeats for each item of a list or entry of an object;
+ *                                     inside, {{this}}, {{this.field}} and {{@key}}.
+ *   {{#if path}}…{{else}}…{{/if}}     the first part when the value is present and not empty.
+ *   {{! comment}}   left out.
+ *
+ * A block tag alone on its line removes the whole line, so rows made by {{#each}} stay one
+ * table. Inserted values are never read as template again. Unknown names and missing values
+ * render empty and come back as warnings; blocks that do not nest are a 400 error. A line
+ * `\pagebreak` (or `<!-- pagebreak -->`) starts a new PDF page.
+ */
+
 import { defaultTitle, type ReportContext, templateScope } from "./context.ts";
 import { DEFAULT_TEMPLATE } from "./default-template.ts";
 import { parseTemplate } from "./template/parse-template.ts";
