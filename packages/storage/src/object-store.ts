@@ -20,7 +20,8 @@ import { createS3Client, type S3ClientSettings } from "./client.ts";
 import { contentDisposition } from "./disposition.ts";
 import { isNotFound, statusOf, toStorageError } from "./errors.ts";
 import { assertValidKey, assertValidPrefix } from "./keys.ts";
-import type { ListedObject, ObjectMeta, ObjectStore, PutOptions } from "./types.ts";
+import { listAllPages, unquote } from "./listing.ts";
+import type { ObjectMeta, ObjectStore, PutOptions } from "./types.ts";
 import { sendStream } from "./upload.ts";
 
 export type StorageConfig = Pick<
@@ -41,8 +42,6 @@ export interface ObjectStoreDeps {
 // S3 refuses presigned URLs valid for longer than seven days.
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const DELETE_BATCH = 1000;
-
-const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, "");
 
 export function createObjectStore({
   config,
@@ -204,12 +203,8 @@ export function createObjectStore({
 
     async list(prefix) {
       assertValidPrefix(prefix);
-      const objects: ListedObject[] = [];
-      // ListObjects (v1) with markers, not v2: s3rver builds v2 continuation tokens with the
-      // "des" cipher, which Bun's crypto does not know, so every truncated v2 page fails with 500.
-      let marker: string | undefined;
-      do {
-        const page = await attempt("list", prefix, () =>
+      return listAllPages((marker) =>
+        attempt("list", prefix, () =>
           client.send(
             new ListObjectsCommand({
               Bucket: bucket,
@@ -218,19 +213,8 @@ export function createObjectStore({
               MaxKeys: listPageSize,
             }),
           ),
-        );
-        for (const item of page.Contents ?? []) {
-          if (!item.Key) continue;
-          objects.push({
-            key: item.Key,
-            size: item.Size ?? 0,
-            etag: unquote(item.ETag),
-            lastModified: item.LastModified,
-          });
-        }
-        marker = page.IsTruncated ? (page.NextMarker ?? objects.at(-1)?.key) : undefined;
-      } while (marker);
-      return objects;
+        ),
+      );
     },
 
     async presignGet(key, { expiresIn, filename }) {
