@@ -7,9 +7,9 @@ import type { Limiter } from "./limiter.ts";
 import { recognizeNative } from "./native-tesseract.ts";
 import type { TesseractJsPool } from "./tesseract-js-pool.ts";
 
+/** A page as PNG; its resolution, when known, is recorded in the PNG itself. */
 export interface PageImage {
   png: Uint8Array;
-  dpi?: number;
 }
 
 export type RecognizePage = (image: PageImage, pageNumber: number) => Promise<string>;
@@ -62,7 +62,7 @@ export function selectEngine(context: EngineContext): RecognizePage {
   switch (stage.engine) {
     case "tesseract.js":
       return singleAttempt(
-        (image) => context.pool.recognize(image.png, stage.languages, image.dpi),
+        (image) => context.pool.recognize(image.png, stage.languages),
         onFailedAttempt,
       );
 
@@ -73,7 +73,6 @@ export function selectEngine(context: EngineContext): RecognizePage {
             recognizeNative({
               png: image.png,
               languages: stage.languages,
-              dpi: image.dpi,
               timeoutMs: limits.pageMs,
               signal,
             }),

@@ -11,8 +11,6 @@ import {
 export interface NativeTesseractRequest {
   png: Uint8Array;
   languages: string[];
-  /** Resolution of the image when known (rasterised PDF pages); tesseract estimates otherwise. */
-  dpi?: number;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -30,7 +28,6 @@ function binary(): string {
 
 export async function recognizeNative(request: NativeTesseractRequest): Promise<string> {
   const argv = [binary(), "stdin", "stdout", "-l", request.languages.join("+")];
-  if (request.dpi) argv.push("--dpi", String(request.dpi));
 
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;

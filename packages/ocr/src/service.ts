@@ -130,7 +130,7 @@ export function createOcrService(deps: OcrServiceDeps): OcrService {
           if (layer.replace(/\s/g, "").length >= MIN_TEXT_LAYER_CHARS) {
             return { number, text: tidy(layer), source: "text-layer" };
           }
-          return ocr(await pdf.render(number, stage.dpi), number);
+          return ocr({ png: await pdf.render(number, stage.dpi) }, number);
         });
       } finally {
         await pdf.close();

@@ -16,8 +16,7 @@ export interface TesseractJsPoolOptions {
 }
 
 export interface TesseractJsPool {
-  /** `dpi` when known (rendered PDF pages); otherwise the resolution recorded in the PNG. */
-  recognize(png: Uint8Array, languages: string[], dpi?: number): Promise<string>;
+  recognize(png: Uint8Array, languages: string[]): Promise<string>;
   /** Workers started since the pool was created: it stays put while workers are reused. */
   started(): number;
   /** Workers alive now (at most `size`). */
@@ -29,8 +28,6 @@ interface Slot {
   /** The languages the worker was initialised with, e.g. `eng+deu`. */
   key: string;
   worker: Promise<Worker>;
-  /** The resolution hint last given to the worker (0: read it from the image). */
-  dpi: number;
 }
 
 export function createTesseractJsPool(options: TesseractJsPoolOptions): TesseractJsPool {
@@ -70,20 +67,16 @@ export function createTesseractJsPool(options: TesseractJsPoolOptions): Tesserac
     slot?.worker.then((worker) => worker.terminate()).catch(() => {});
   };
 
-  async function recognizeIn(index: number, png: Uint8Array, languages: string[], dpi = 0) {
+  async function recognizeIn(index: number, png: Uint8Array, languages: string[]) {
     const key = languages.join("+");
     try {
       let slot = slots.get(index);
       if (slot?.key !== key) {
         discard(index);
-        slot = { key, worker: start(languages), dpi: 0 };
+        slot = { key, worker: start(languages) };
         slots.set(index, slot);
       }
       const worker = await slot.worker;
-      if (slot.dpi !== dpi) {
-        await worker.setParameters({ user_defined_dpi: String(dpi) });
-        slot.dpi = dpi;
-      }
       const image = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
       const result = await withTimeout(worker.recognize(image), pageTimeoutMs, () =>
         engineTimeout("tesseract.js recognition", pageTimeoutMs),
@@ -97,12 +90,12 @@ export function createTesseractJsPool(options: TesseractJsPoolOptions): Tesserac
     }
   }
 
-  const recognize = (png: Uint8Array, languages: string[], dpi?: number) =>
+  const recognize = (png: Uint8Array, languages: string[]) =>
     limiter.run(async () => {
       if (closed) throw engineFailed("the OCR service is closed");
       const index = free.pop() ?? 0;
       try {
-        return await recognizeIn(index, png, languages, dpi);
+        return await recognizeIn(index, png, languages);
       } finally {
         free.push(index);
       }
