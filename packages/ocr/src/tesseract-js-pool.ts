@@ -51,7 +51,7 @@ export function createTesseractJsPool(options: TesseractJsPoolOptions): Tesserac
         engineTimeout("tesseract.js worker start-up", startTimeoutMs),
       );
       const ms = Math.round(performance.now() - begun);
-      logger.info({ languages: langs.length, ms }, "tesseract.js worker started");
+      logger.info({ languages: languages.join("+"), ms }, "tesseract.js worker started");
       return worker;
     } catch (error) {
       // A start that completes after the deadline still owns a thread: stop it on arrival.
