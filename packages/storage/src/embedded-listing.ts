@@ -1,5 +1,7 @@
 /** s3rver's file store with a listing that is in key order on Bun too. */
 
+/// <reference path="./s3rver.d.ts" />
+
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import S3Object from "s3rver/lib/models/object.js";

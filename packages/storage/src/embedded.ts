@@ -1,5 +1,7 @@
 /** The embedded S3 server: s3rver in this process, on loopback, files under DATA_DIR/s3. */
 
+/// <reference path="./s3rver.d.ts" />
+
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type ServerResponse } from "node:http";

@@ -1,0 +1,60 @@
+/** The Elysia application: error shape, request metrics, OpenAPI and every route group. */
+
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { ApiDeps } from "./deps.ts";
+import { errorResponse, toAppError } from "./http/errors.ts";
+import { observability } from "./http/observe.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { documentRoutes } from "./routes/documents.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { pipelineRoutes } from "./routes/pipelines.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+import { tenancyRoutes } from "./routes/tenancy.ts";
+
+export function createApp(deps: ApiDeps) {
+  const logger = deps.logger.child("http");
+  return new Elysia()
+    .use(observability(deps.metrics, logger))
+    .onError({ as: "global" }, ({ code, error, set }) => {
+      const appError = toAppError(code, error, logger);
+      set.status = appError.status;
+      return errorResponse(appError);
+    })
+    .use(
+      openapi({
+        path: "/api/docs",
+        specPath: "/api/openapi.json",
+        mapJsonSchema: { zod: z.toJSONSchema },
+        documentation: {
+          info: {
+            title: "crPipeline API",
+            version: "0.1.0",
+            description:
+              "Multi-tenant document pipeline. Authenticate with a session token " +
+              "(Authorization: Bearer, or the crp_session cookie) or an API key (X-API-Key).",
+          },
+        },
+      }),
+    )
+    .use(healthRoutes(deps))
+    .use(authRoutes(deps))
+    .use(tenancyRoutes(deps))
+    .use(apiKeyRoutes(deps))
+    .use(pipelineRoutes(deps))
+    .use(documentRoutes(deps))
+    .use(jobRoutes(deps))
+    .use(settingsRoutes(deps));
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** Route templates the app serves, for pre-initialising the HTTP counters. */
+export function routeTemplates(app: App): { method: string; route: string }[] {
+  return app.routes
+    .filter((r) => r.path.startsWith("/api/") || r.path.endsWith("z"))
+    .map((r) => ({ method: r.method, route: r.path }));
+}

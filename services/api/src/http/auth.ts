@@ -1,0 +1,92 @@
+/** Resolves the caller (session token or API key), applies the per-caller rate limit, checks roles. */
+
+import {
+  authenticateToken,
+  hashApiKey,
+  type Principal,
+  parseApiKey,
+  type Role,
+  readBearerOrCookie,
+  requireRole,
+} from "@crpipeline/auth";
+import { findApiKeyByHash, getUserById, isTokenRevoked, touchApiKey } from "@crpipeline/db";
+import { AppError, unauthorized } from "@crpipeline/errors";
+import { rateLimitedError, rateLimitHeaders } from "@crpipeline/ratelimit";
+import type { ApiDeps } from "../deps.ts";
+
+export type Caller = Principal & {
+  /** Rate-limit headers to add to the successful response. */
+  limitHeaders: Record<string, string>;
+};
+
+type AuthDeps = Pick<ApiDeps, "db" | "tokens" | "limiter">;
+
+async function fromApiKey(header: string, { db }: AuthDeps): Promise<Principal> {
+  const { key } = parseApiKey(header);
+  const owner = await findApiKeyByHash(db, hashApiKey(key));
+  if (!owner) throw new AppError("api_key_invalid", "Invalid or revoked API key", 401);
+  if (owner.creator && !owner.creator.active) {
+    throw new AppError("api_key_invalid", "The API key's creator is deactivated", 401);
+  }
+  // Last-use tracking must not fail the request.
+  touchApiKey(db, owner.apiKey.id).catch(() => {});
+  return { kind: "api_key", apiKeyId: owner.apiKey.id, orgId: owner.apiKey.orgId, role: "user" };
+}
+
+function fromToken(token: string, { db, tokens }: AuthDeps): Promise<Principal> {
+  return authenticateToken(token, {
+    tokens,
+    store: {
+      isRevoked: (jti) => isTokenRevoked(db, jti),
+      getUserState: async (userId) => {
+        const user = await getUserById(db, userId);
+        return user
+          ? {
+              active: user.active,
+              role: user.role,
+              orgId: user.orgId,
+              tokenVersion: user.tokenVersion,
+            }
+          : null;
+      },
+    },
+  });
+}
+
+/** The caller of `request`, or a 401; a 429 once they pass the `api` policy. */
+export async function authenticate(request: Request, deps: AuthDeps): Promise<Caller> {
+  const apiKey = request.headers.get("x-api-key");
+  const token = apiKey ? null : readBearerOrCookie(request.headers);
+  if (!apiKey && !token) throw unauthorized("Log in or send an API key (X-API-Key)");
+  const principal = apiKey ? await fromApiKey(apiKey, deps) : await fromToken(token ?? "", deps);
+
+  const identity =
+    principal.kind === "user" ? `user:${principal.userId}` : `key:${principal.apiKeyId}`;
+  const limit = await deps.limiter.limit("api", identity);
+  if (!limit.success) throw rateLimitedError(limit, "Too many requests: slow down");
+  return { ...principal, limitHeaders: rateLimitHeaders(limit) };
+}
+
+/** Authenticates and requires one of `roles` (an empty list allows every role). */
+export async function authorize(
+  request: Request,
+  deps: AuthDeps,
+  ...roles: Role[]
+): Promise<Caller> {
+  const caller = await authenticate(request, deps);
+  if (roles.length > 0) requireRole(caller, ...roles);
+  return caller;
+}
+
+export const actorOf = (caller: Principal) =>
+  caller.kind === "user"
+    ? { userId: caller.userId, apiKeyId: null }
+    : { userId: null, apiKeyId: caller.apiKeyId };
+
+/** The client address as the socket saw it (no proxy headers are trusted). */
+export function clientAddress(
+  request: Request,
+  server: { requestIP(r: Request): { address: string } | null } | null,
+): string {
+  return server?.requestIP(request)?.address ?? "unknown";
+}

@@ -1,0 +1,68 @@
+/** Per-organisation API keys for scripts: shown once, stored hashed, revocable. */
+
+import { generateApiKey } from "@crpipeline/auth";
+import { appendAudit, createApiKey, listApiKeys, revokeApiKey } from "@crpipeline/db";
+import { notFound } from "@crpipeline/errors";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { ApiDeps } from "../deps.ts";
+import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { pageQuery } from "../http/paging.ts";
+
+export function apiKeyRoutes(deps: ApiDeps) {
+  const { db } = deps;
+  return new Elysia({ prefix: "/api/api-keys" })
+    .post(
+      "",
+      async ({ request, body, server, set }) => {
+        const caller = await authorize(request, deps, "admin", "org_admin");
+        const generated = generateApiKey();
+        const apiKey = await createApiKey(db, {
+          orgId: caller.orgId,
+          createdBy: caller.kind === "user" ? caller.userId : null,
+          name: body.name,
+          prefix: generated.prefix,
+          keyHash: generated.hash,
+        });
+        await appendAudit(db, {
+          orgId: caller.orgId,
+          ...actorOf(caller),
+          action: "api_key.create",
+          targetType: "api_key",
+          targetId: apiKey.id,
+          details: { name: apiKey.name },
+          ip: clientAddress(request, server),
+        });
+        set.status = 201;
+        // The only time the key itself is shown: only its hash is stored.
+        return { apiKey, key: generated.key };
+      },
+      { body: z.strictObject({ name: z.string().trim().min(1).max(100) }) },
+    )
+    .get(
+      "",
+      async ({ request, query, set }) => {
+        const caller = await authorize(request, deps, "admin", "org_admin");
+        Object.assign(set.headers, caller.limitHeaders);
+        return listApiKeys(db, caller.orgId, query);
+      },
+      { query: z.object(pageQuery) },
+    )
+    .delete(
+      "/:id",
+      async ({ request, params, server, set }) => {
+        const caller = await authorize(request, deps, "admin", "org_admin");
+        if (!(await revokeApiKey(db, caller.orgId, params.id))) throw notFound("API key");
+        await appendAudit(db, {
+          orgId: caller.orgId,
+          ...actorOf(caller),
+          action: "api_key.revoke",
+          targetType: "api_key",
+          targetId: params.id,
+          ip: clientAddress(request, server),
+        });
+        set.status = 204;
+      },
+      { params: z.object({ id: z.string().min(1).max(64) }) },
+    );
+}

@@ -1,0 +1,173 @@
+/** Documents: streamed uploads to S3 (row and object together or neither), lists, downloads. */
+
+import type { Principal } from "@crpipeline/auth";
+import {
+  appendAudit,
+  createDocument,
+  deleteDocument,
+  getDocument,
+  getPipeline,
+  listDocuments,
+  newDocumentId,
+  releaseUsage,
+  reserveUsage,
+} from "@crpipeline/db";
+import { forbidden, notFound } from "@crpipeline/errors";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { ApiDeps } from "../deps.ts";
+import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { sortQuery } from "../http/paging.ts";
+import { presentDocument, presentJob, presentPage } from "../present.ts";
+import { receiveUpload } from "../uploads/multipart.ts";
+import { downloadResponse } from "./download.ts";
+import { queueJob } from "./queue-job.ts";
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+export function documentRoutes(deps: ApiDeps) {
+  const { db, store, config } = deps;
+
+  async function upload(request: Request, caller: Principal) {
+    await reserveUsage(db, caller.orgId, "uploads");
+    const id = newDocumentId();
+    const key = `orgs/${caller.orgId}/documents/${id}/original`;
+    try {
+      const { stored, fields } = await receiveUpload(
+        request,
+        config.maxUploadBytes,
+        async (file) => {
+          await store.put(key, file.stream, { contentType: file.contentType });
+          return file;
+        },
+        () => store.delete(key),
+      );
+      const pipelineId = fields.pipelineId?.trim() || undefined;
+      // Check the pipeline before the row exists, so a bad id leaves nothing behind.
+      if (pipelineId && !(await getPipeline(db, caller.orgId, pipelineId))) {
+        throw notFound("Pipeline");
+      }
+      const { size, sha256 } = stored.stats();
+      const document = await createDocument(db, {
+        id,
+        orgId: caller.orgId,
+        uploadedBy: caller.kind === "user" ? caller.userId : null,
+        apiKeyId: caller.kind === "api_key" ? caller.apiKeyId : null,
+        name: stored.name,
+        contentType: stored.contentType,
+        size,
+        sha256,
+        storageKey: key,
+      });
+      return { document, pipelineId };
+    } catch (error) {
+      await releaseUsage(db, caller.orgId, "uploads");
+      await store.delete(key).catch(() => {}); // the object may or may not exist yet
+      throw error;
+    }
+  }
+
+  return new Elysia({ prefix: "/api/documents" })
+    .post(
+      "",
+      async ({ request, server, set }) => {
+        const caller = await authorize(request, deps);
+        const ip = clientAddress(request, server);
+        const { document, pipelineId } = await upload(request, caller);
+        await appendAudit(db, {
+          orgId: caller.orgId,
+          ...actorOf(caller),
+          action: "document.upload",
+          targetType: "document",
+          targetId: document.id,
+          details: { name: document.name, size: document.size, contentType: document.contentType },
+          ip,
+        });
+        const job = pipelineId
+          ? await queueJob(deps, caller, document.id, pipelineId, ip)
+          : undefined;
+        set.status = 201;
+        Object.assign(set.headers, caller.limitHeaders);
+        return { document: presentDocument(document), ...(job ? { job: presentJob(job) } : {}) };
+      },
+      {
+        parse: "none",
+        detail: {
+          summary: "Upload a document (multipart `file`, optional `pipelineId` to start a job)",
+        },
+      },
+    )
+    .get(
+      "",
+      async ({ request, query, set }) => {
+        const caller = await authorize(request, deps);
+        Object.assign(set.headers, caller.limitHeaders);
+        return presentPage(await listDocuments(db, caller.orgId, query), presentDocument);
+      },
+      {
+        query: z.object({
+          ...sortQuery(["createdAt", "name", "size"] as const),
+          nameContains: z.string().max(200).optional(),
+        }),
+      },
+    )
+    .get(
+      "/:id",
+      async ({ request, params, set }) => {
+        const caller = await authorize(request, deps);
+        Object.assign(set.headers, caller.limitHeaders);
+        const document = await getDocument(db, caller.orgId, params.id);
+        if (!document) throw notFound("Document");
+        return { document: presentDocument(document) };
+      },
+      { params: idParams },
+    )
+    .get(
+      "/:id/content",
+      async ({ request, params, server }) => {
+        const caller = await authorize(request, deps);
+        const document = await getDocument(db, caller.orgId, params.id);
+        if (!document) throw notFound("Document");
+        const response = await downloadResponse(store, document.storageKey, document.name);
+        await appendAudit(db, {
+          orgId: caller.orgId,
+          ...actorOf(caller),
+          action: "document.download",
+          targetType: "document",
+          targetId: document.id,
+          ip: clientAddress(request, server),
+        });
+        return response;
+      },
+      { params: idParams },
+    )
+    .delete(
+      "/:id",
+      async ({ request, params, server, set }) => {
+        const caller = await authorize(request, deps);
+        const document = await getDocument(db, caller.orgId, params.id);
+        if (!document) throw notFound("Document");
+        const mayDelete =
+          caller.role !== "user" ||
+          (caller.kind === "user" && caller.userId === document.uploadedBy);
+        if (!mayDelete) throw forbidden("Only the uploader or an org admin can delete a document");
+        const deleted = await deleteDocument(db, caller.orgId, params.id);
+        if (!deleted) throw notFound("Document");
+        // Rows are gone first; a failed object delete leaves garbage, never a dangling row.
+        await Promise.all(deleted.storageKeys.map((key) => store.delete(key))).catch((error) =>
+          deps.logger.warn({ error, documentId: params.id }, "object cleanup failed"),
+        );
+        await appendAudit(db, {
+          orgId: caller.orgId,
+          ...actorOf(caller),
+          action: "document.delete",
+          targetType: "document",
+          targetId: params.id,
+          details: { name: document.name },
+          ip: clientAddress(request, server),
+        });
+        set.status = 204;
+      },
+      { params: idParams },
+    );
+}

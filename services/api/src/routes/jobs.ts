@@ -1,0 +1,162 @@
+/** Jobs: create, list, inspect with outputs, cancel, retry, download a stage output, SSE events. */
+
+import {
+  appendAudit,
+  cancelJob,
+  getDocument,
+  getJob,
+  getStageOutput,
+  JOB_STATUSES,
+  listJobs,
+  retryJob,
+} from "@crpipeline/db";
+import { notFound } from "@crpipeline/errors";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { ApiDeps } from "../deps.ts";
+import { sseResponse } from "../events/sse.ts";
+import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { sortQuery } from "../http/paging.ts";
+import { presentJob, presentPage } from "../present.ts";
+import { downloadResponse } from "./download.ts";
+import { queueJob } from "./queue-job.ts";
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+const lastEventId = (request: Request) => {
+  const raw = request.headers.get("last-event-id");
+  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+};
+
+export function jobRoutes(deps: ApiDeps) {
+  const { db, store } = deps;
+
+  const audit = (
+    request: Request,
+    caller: Parameters<typeof actorOf>[0],
+    action: string,
+    id: string,
+  ) =>
+    appendAudit(db, {
+      orgId: caller.orgId,
+      ...actorOf(caller),
+      action,
+      targetType: "job",
+      targetId: id,
+      ip: clientAddress(request, null),
+    });
+
+  return new Elysia({ prefix: "/api" })
+    .post(
+      "/jobs",
+      async ({ request, body, server, set }) => {
+        const caller = await authorize(request, deps);
+        const document = await getDocument(db, caller.orgId, body.documentId);
+        if (!document) throw notFound("Document");
+        const job = await queueJob(
+          deps,
+          caller,
+          document.id,
+          body.pipelineId,
+          clientAddress(request, server),
+        );
+        set.status = 201;
+        Object.assign(set.headers, caller.limitHeaders);
+        return { job: presentJob(job) };
+      },
+      {
+        body: z.strictObject({
+          documentId: z.string().min(1).max(64),
+          pipelineId: z.string().min(1).max(64),
+        }),
+      },
+    )
+    .get(
+      "/jobs",
+      async ({ request, query, set }) => {
+        const caller = await authorize(request, deps);
+        Object.assign(set.headers, caller.limitHeaders);
+        return presentPage(await listJobs(db, caller.orgId, query), presentJob);
+      },
+      {
+        query: z.object({
+          ...sortQuery(["createdAt", "updatedAt"] as const),
+          status: z.enum(JOB_STATUSES).optional(),
+          documentId: z.string().max(64).optional(),
+        }),
+      },
+    )
+    .get(
+      "/jobs/:id",
+      async ({ request, params, set }) => {
+        const caller = await authorize(request, deps);
+        Object.assign(set.headers, caller.limitHeaders);
+        const job = await getJob(db, caller.orgId, params.id);
+        if (!job) throw notFound("Job");
+        return { job: presentJob(job) };
+      },
+      { params: idParams },
+    )
+    .post(
+      "/jobs/:id/cancel",
+      async ({ request, params }) => {
+        const caller = await authorize(request, deps);
+        const job = await cancelJob(db, caller.orgId, params.id);
+        if (!job) throw notFound("Job");
+        await audit(request, caller, "job.cancel", job.id);
+        return { job: presentJob(job) };
+      },
+      { params: idParams },
+    )
+    .post(
+      "/jobs/:id/retry",
+      async ({ request, params }) => {
+        const caller = await authorize(request, deps);
+        const job = await retryJob(db, caller.orgId, params.id);
+        if (!job) throw notFound("Job");
+        await audit(request, caller, "job.retry", job.id);
+        deps.onJobQueued();
+        return { job: presentJob(job) };
+      },
+      { params: idParams },
+    )
+    .get(
+      "/jobs/:id/outputs/:outputId",
+      async ({ request, params }) => {
+        const caller = await authorize(request, deps);
+        const output = await getStageOutput(db, caller.orgId, params.id, params.outputId);
+        if (!output) throw notFound("Stage output");
+        const extension = output.storageKey.split(".").pop() ?? "bin";
+        const filename = `${params.id}-${output.index}-${output.stage}.${extension}`;
+        return downloadResponse(store, output.storageKey, filename);
+      },
+      { params: z.object({ id: z.string().min(1).max(64), outputId: z.string().min(1).max(64) }) },
+    )
+    .get(
+      "/jobs/:id/events",
+      async ({ request, params }) => {
+        const caller = await authorize(request, deps);
+        const job = await getJob(db, caller.orgId, params.id);
+        if (!job) throw notFound("Job");
+        return sseResponse({
+          hub: deps.events,
+          orgId: caller.orgId,
+          jobId: job.id,
+          lastEventId: lastEventId(request),
+          snapshot: presentJob(job),
+          closeOnFinal: true,
+          signal: request.signal,
+        });
+      },
+      { params: idParams },
+    )
+    .get("/events", async ({ request }) => {
+      const caller = await authorize(request, deps);
+      return sseResponse({
+        hub: deps.events,
+        orgId: caller.orgId,
+        lastEventId: lastEventId(request),
+        signal: request.signal,
+      });
+    });
+}

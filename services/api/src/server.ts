@@ -1,0 +1,82 @@
+/** Starts the API over a runtime: auth, rate limiting, event hub, admin bootstrap, HTTP server. */
+
+import { createTokenService, resolveJwtSecret } from "@crpipeline/auth";
+import { createRateLimiter } from "@crpipeline/ratelimit";
+import type { Runtime } from "@crpipeline/runtime";
+import { createApp, routeTemplates } from "./app.ts";
+import { bootstrapAdmin } from "./bootstrap.ts";
+import type { ApiDeps } from "./deps.ts";
+import { createEventHub } from "./events/hub.ts";
+
+const SESSION_SECONDS = 12 * 60 * 60;
+
+export interface StartApiOptions {
+  onJobQueued?: () => void;
+  /** Overrides API_PORT (tests pass 0). */
+  port?: number;
+}
+
+export interface RunningApi {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function buildApiDeps(
+  runtime: Runtime,
+  options: StartApiOptions = {},
+): Promise<ApiDeps> {
+  const { config, logger, metrics, db, store } = runtime;
+  const secret = await resolveJwtSecret({ config, logger: logger.child("auth") });
+  return {
+    config,
+    logger,
+    metrics,
+    db,
+    store,
+    tokens: createTokenService({
+      secret,
+      issuer: "crpipeline",
+      audience: "crpipeline-api",
+      ttlSeconds: SESSION_SECONDS,
+    }),
+    limiter: createRateLimiter({ config, metrics, logger: logger.child("ratelimit") }),
+    events: createEventHub(db, logger.child("events")),
+    onJobQueued: options.onJobQueued ?? (() => {}),
+    sessionSeconds: SESSION_SECONDS,
+  };
+}
+
+export async function startApi(
+  runtime: Runtime,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
+  const deps = await buildApiDeps(runtime, options);
+  await bootstrapAdmin(deps);
+  const app = createApp(deps);
+  deps.metrics.declareRoutes(routeTemplates(app));
+
+  const { config, logger } = runtime;
+  app.listen({
+    hostname: config.apiHost,
+    port: options.port ?? config.apiPort,
+    // Bun refuses bodies past this before our streaming check sees them; leave room for the
+    // multipart framing so the API's own 413 (with its JSON body) usually answers first.
+    maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
+    idleTimeout: 120,
+  });
+  const server = app.server;
+  if (!server) throw new Error(`cannot listen on ${config.apiHost}:${config.apiPort}`);
+  const url = `http://${config.apiHost === "0.0.0.0" ? "127.0.0.1" : config.apiHost}:${server.port}`;
+  logger.info({ url }, "api listening");
+
+  return {
+    port: server.port ?? 0,
+    url,
+    async stop() {
+      deps.events.stop();
+      await app.stop();
+      deps.limiter.close();
+    },
+  };
+}
