@@ -60,8 +60,8 @@ export function documentText(context: JobContext): OcrResult {
   if (!isTextDocument(context.document)) {
     throw new AppError(
       "ocr_stage_missing",
-      `A ${context.document.contentType} document needs an OCR stage before stages that read ` +
-        "its text",
+      `A document of type ${context.document.contentType} needs an OCR stage before stages ` +
+        "that read its text",
       422,
       { retryable: false },
     );

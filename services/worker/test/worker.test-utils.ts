@@ -1,5 +1,6 @@
 /** Worker test fixtures: a runtime on a test database and a real embedded S3, jobs and metrics. */
 
+import { afterAll, beforeAll, describe } from "bun:test";
 import { join } from "node:path";
 import { type Config, loadConfig } from "@crpipeline/config";
 import {
@@ -11,8 +12,15 @@ import {
   type Job,
   type JobWithOutputs,
   newDocumentId,
+  updateSettings,
 } from "@crpipeline/db";
-import { createTestDatabase, seedTenant, type TestDatabase } from "@crpipeline/db/db.test-utils";
+import {
+  createTestDatabase,
+  ENGINES,
+  postgresAvailable,
+  seedTenant,
+  type TestDatabase,
+} from "@crpipeline/db/db.test-utils";
 import { createLogger, type LogLevel } from "@crpipeline/log";
 import { openRuntime, type Runtime } from "@crpipeline/runtime";
 import { type EmbeddedS3, startEmbeddedS3 } from "@crpipeline/storage";
@@ -139,3 +147,47 @@ export async function createHarness(
 export async function outputText(runtime: Runtime, storageKey: string): Promise<string> {
   return new TextDecoder().decode(await runtime.store.getBytes(storageKey));
 }
+
+/**
+ * Runs `body` once per engine with one harness per engine block; the Postgres block is skipped
+ * outside CI when no server answers (and fails under CI=true, via `postgresAvailable`).
+ */
+export function describeEachHarness(
+  name: string,
+  body: (current: () => Harness) => void,
+  engines: readonly Engine[] = ENGINES,
+): void {
+  for (const engine of engines) {
+    describe.skipIf(engine === "postgres" && !postgresAvailable)(`${name} [${engine}]`, () => {
+      let harness: Harness | undefined;
+      beforeAll(async () => {
+        harness = await createHarness(engine);
+      });
+      afterAll(async () => {
+        await harness?.cleanup();
+      });
+      body(() => {
+        if (!harness) throw new Error("the harness exists only inside tests and hooks");
+        return harness;
+      });
+    });
+  }
+}
+
+/** Points the organisation's AI settings at `url` (null: none, so AI_API_URL applies). */
+export async function useAiEndpoint(harness: Harness, url: string | null, apiKey: string | null) {
+  await updateSettings(harness.runtime.db, harness.orgId, {
+    ai: { url },
+    secrets: { aiApiKey: apiKey },
+  });
+}
+
+export const TEXT_STAGES = {
+  parse: { type: "parse", keywords: ["Invoice", "Total"] },
+  ai: { type: "ai", prompt: "Summarise {{document.name}}: {{text}}", maxRetries: 0 },
+  report: { type: "report" },
+} as const;
+
+/** A plain-text invoice document. */
+export const uploadText = async (harness: Harness, name = "invoice.txt") =>
+  harness.upload(name, "text/plain", await fixture("text.txt"));
