@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cancelJob, retryJob } from "@crpipeline/db";
+import { cancelJob, claimJob, retryJob } from "@crpipeline/db";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker, type Worker } from "../src/worker.ts";
 import { type FakeAi, startFakeAi } from "./fake-ai.ts";
@@ -163,5 +163,53 @@ describeEachHarness("cancel, retry and shutdown", (current) => {
     fake.release();
     await stopping;
     expect((await harness.job(queued.id)).status).toBe("succeeded");
+  });
+
+  test("a worker that loses its lease stops the job without writing a final state", async () => {
+    const finishedBefore = await harness.metric("jobs_total");
+    const document = await uploadText(harness);
+    const queued = await harness.queue(document.id, [parse, ai, report]);
+    const received = fake.received();
+    fake.hold();
+    start({ leaseSeconds: 2 }).wake();
+    await waitFor(() => fake.received() > received, { what: "the AI request" });
+
+    // As if the lease had expired and another worker had claimed the job.
+    await harness.runtime.db.sql`
+      UPDATE jobs SET lease_owner = 'another-worker' WHERE id = ${queued.id}`;
+    await waitFor(async () => (await harness.metric("running_jobs")) === 0, {
+      timeoutMs: 5_000,
+      what: "the job to stop",
+    });
+    fake.release();
+    await stopAll();
+
+    const job = await harness.job(queued.id);
+    expect(job.status).toBe("running");
+    expect(job.leaseOwner).toBe("another-worker");
+    expect(job.error).toBeNull();
+    expect(job.outputs.map((o) => o.name)).toEqual(["parse"]);
+    expect(await harness.metric("jobs_total")).toBe(finishedBefore);
+    await harness.runtime.db.sql`UPDATE jobs SET status = 'failed' WHERE id = ${queued.id}`;
+  });
+
+  test("a job whose lease expired with no attempts left is failed and counted", async () => {
+    const failedBefore = await harness.metric("jobs_total", { status: "failed" });
+    const document = await uploadText(harness);
+    const queued = await harness.queue(document.id, [parse, report], 1);
+    // A worker that claimed it long ago and died.
+    const claim = await claimJob(harness.runtime.db, {
+      workerId: "dead-worker",
+      leaseSeconds: 1,
+      now: Date.now() - 10_000,
+    });
+    expect(claim?.job.id).toBe(queued.id);
+
+    await start().idle();
+    const job = await harness.job(queued.id);
+    expect(job.status).toBe("failed");
+    expect(job.error).toBe("lease expired after 1 attempts");
+    expect(await harness.metric("jobs_total", { status: "failed" })).toBe(failedBefore + 1);
+    await stopAll();
   });
 });
