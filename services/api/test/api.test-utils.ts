@@ -15,6 +15,7 @@ import { silentLogger } from "@crpipeline/log";
 import { openRuntime, type Runtime } from "@crpipeline/runtime";
 import { tempDir } from "@crpipeline/testing";
 import { type RunningApi, startApi } from "../src/server.ts";
+import { OCR_PIPELINE } from "./fixtures.test-utils.ts";
 
 export const ADMIN = {
   email: "root@admin.test",
@@ -69,6 +70,8 @@ export interface TestApi {
   createOrg(name: string, quotas?: Record<string, number>): Promise<{ id: string; name: string }>;
   createUser(auth: Auth, input: Record<string, unknown>): Promise<Session["user"]>;
   createApiKey(auth: Auth, name: string): Promise<{ id: string; key: string }>;
+  /** OCR_PIPELINE under a unique name (names are unique per organisation). */
+  createPipeline(auth: Auth): Promise<{ id: string; name: string }>;
   /** A new organisation with an org_admin and a user, both logged in. */
   createTenant(label: string): Promise<Tenant>;
   upload(auth: Auth, file: UploadFile, fields?: Record<string, string>): Promise<Response>;
@@ -260,6 +263,16 @@ export async function startTestApi(
     return { id: body.apiKey.id, key: body.key };
   };
 
+  const createPipeline: TestApi["createPipeline"] = async (auth) => {
+    const reply = await call<{ pipeline: { id: string; name: string } }>(
+      "POST",
+      "/api/pipelines",
+      auth,
+      { ...OCR_PIPELINE, name: unique("pipeline") },
+    );
+    return expect201(reply, "POST /api/pipelines").pipeline;
+  };
+
   const createTenant: TestApi["createTenant"] = async (label) => {
     const org = await createOrg(unique(label));
     const adminEmail = `${unique("admin")}@${label}.test`.toLowerCase();
@@ -294,6 +307,7 @@ export async function startTestApi(
     createOrg,
     createUser,
     createApiKey,
+    createPipeline,
     createTenant,
     upload,
     scrape: () => started.runtime.telemetry.scrape(),

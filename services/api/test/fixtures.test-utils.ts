@@ -1,4 +1,4 @@
-/** Small real files of each kind the API accepts, and some it must refuse. */
+/** Fixtures: a valid pipeline, small real files of each kind the API accepts, some it refuses. */
 
 import { deflateSync } from "node:zlib";
 
@@ -49,3 +49,13 @@ export function zipLikeBinary(size = 2048): Uint8Array {
   bytes.set([0x50, 0x4b, 0x03, 0x04, 0, 0]);
   return bytes;
 }
+
+/** A valid two-stage pipeline (no worker runs in these tests, so it never executes). */
+export const OCR_PIPELINE = {
+  name: "ocr then parse",
+  description: "reads text, finds totals",
+  stages: [
+    { type: "ocr", languages: ["eng"] },
+    { type: "parse", keywords: ["total"] },
+  ],
+};
