@@ -1,15 +1,17 @@
 /** Per-organisation API keys for scripts: shown once, stored hashed, revocable. */
 
 import { generateApiKey } from "@crpipeline/auth";
-import { appendAudit, createApiKey, listApiKeys, revokeApiKey } from "@crpipeline/db";
+import { createApiKey, listApiKeys, revokeApiKey } from "@crpipeline/db";
 import { notFound } from "@crpipeline/errors";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize } from "../http/auth.ts";
 import { pageQuery } from "../http/paging.ts";
 
 export function apiKeyRoutes(deps: ApiDeps) {
+  const audit = auditor(deps.db);
   const { db } = deps;
   return new Elysia({ prefix: "/api/api-keys" })
     .post(
@@ -24,14 +26,11 @@ export function apiKeyRoutes(deps: ApiDeps) {
           prefix: generated.prefix,
           keyHash: generated.hash,
         });
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "api_key.create",
           targetType: "api_key",
           targetId: apiKey.id,
           details: { name: apiKey.name },
-          ip: clientAddress(request, server),
         });
         set.status = 201;
         // The only time the key itself is shown: only its hash is stored.
@@ -53,13 +52,10 @@ export function apiKeyRoutes(deps: ApiDeps) {
       async ({ request, params, server, set }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
         if (!(await revokeApiKey(db, caller.orgId, params.id))) throw notFound("API key");
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "api_key.revoke",
           targetType: "api_key",
           targetId: params.id,
-          ip: clientAddress(request, server),
         });
         set.status = 204;
       },

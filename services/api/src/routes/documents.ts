@@ -2,7 +2,6 @@
 
 import type { Principal } from "@crpipeline/auth";
 import {
-  appendAudit,
   createDocument,
   deleteDocument,
   getDocument,
@@ -16,7 +15,8 @@ import { forbidden, notFound } from "@crpipeline/errors";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize, clientAddress } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
 import { presentDocument, presentJob, presentPage } from "../present.ts";
 import { receiveUpload } from "../uploads/multipart.ts";
@@ -26,6 +26,7 @@ import { queueJob } from "./queue-job.ts";
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function documentRoutes(deps: ApiDeps) {
+  const audit = auditor(deps.db);
   const { db, store, config } = deps;
 
   async function upload(request: Request, caller: Principal) {
@@ -74,14 +75,11 @@ export function documentRoutes(deps: ApiDeps) {
         const caller = await authorize(request, deps);
         const ip = clientAddress(request, server);
         const { document, pipelineId } = await upload(request, caller);
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "document.upload",
           targetType: "document",
           targetId: document.id,
           details: { name: document.name, size: document.size, contentType: document.contentType },
-          ip,
         });
         const job = pipelineId
           ? await queueJob(deps, caller, document.id, pipelineId, ip)
@@ -129,13 +127,10 @@ export function documentRoutes(deps: ApiDeps) {
         const document = await getDocument(db, caller.orgId, params.id);
         if (!document) throw notFound("Document");
         const response = await downloadResponse(store, document.storageKey, document.name);
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "document.download",
           targetType: "document",
           targetId: document.id,
-          ip: clientAddress(request, server),
         });
         return response;
       },
@@ -157,14 +152,11 @@ export function documentRoutes(deps: ApiDeps) {
         await Promise.all(deleted.storageKeys.map((key) => store.delete(key))).catch((error) =>
           deps.logger.warn({ error, documentId: params.id }, "object cleanup failed"),
         );
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "document.delete",
           targetType: "document",
           targetId: params.id,
           details: { name: document.name },
-          ip: clientAddress(request, server),
         });
         set.status = 204;
       },

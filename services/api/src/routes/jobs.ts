@@ -1,7 +1,6 @@
 /** Jobs: create, list, inspect with outputs, cancel, retry, download a stage output, SSE events. */
 
 import {
-  appendAudit,
   cancelJob,
   getDocument,
   getJob,
@@ -15,7 +14,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { sseResponse } from "../events/sse.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize, clientAddress } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
 import { presentJob, presentPage } from "../present.ts";
 import { downloadResponse } from "./download.ts";
@@ -31,20 +31,7 @@ const lastEventId = (request: Request) => {
 export function jobRoutes(deps: ApiDeps) {
   const { db, store } = deps;
 
-  const audit = (
-    request: Request,
-    caller: Parameters<typeof actorOf>[0],
-    action: string,
-    id: string,
-  ) =>
-    appendAudit(db, {
-      orgId: caller.orgId,
-      ...actorOf(caller),
-      action,
-      targetType: "job",
-      targetId: id,
-      ip: clientAddress(request, null),
-    });
+  const audit = auditor(db);
 
   return new Elysia({ prefix: "/api" })
     .post(
@@ -99,22 +86,30 @@ export function jobRoutes(deps: ApiDeps) {
     )
     .post(
       "/jobs/:id/cancel",
-      async ({ request, params }) => {
+      async ({ request, params, server }) => {
         const caller = await authorize(request, deps);
         const job = await cancelJob(db, caller.orgId, params.id);
         if (!job) throw notFound("Job");
-        await audit(request, caller, "job.cancel", job.id);
+        await audit({ request, server }, caller, {
+          action: "job.cancel",
+          targetType: "job",
+          targetId: job.id,
+        });
         return { job: presentJob(job) };
       },
       { params: idParams },
     )
     .post(
       "/jobs/:id/retry",
-      async ({ request, params }) => {
+      async ({ request, params, server }) => {
         const caller = await authorize(request, deps);
         const job = await retryJob(db, caller.orgId, params.id);
         if (!job) throw notFound("Job");
-        await audit(request, caller, "job.retry", job.id);
+        await audit({ request, server }, caller, {
+          action: "job.retry",
+          targetType: "job",
+          targetId: job.id,
+        });
         deps.onJobQueued();
         return { job: presentJob(job) };
       },

@@ -2,7 +2,6 @@
 
 import { promptPlaceholders } from "@crpipeline/ai";
 import {
-  appendAudit,
   createPipeline,
   deletePipeline,
   getPipeline,
@@ -15,7 +14,8 @@ import { parseTemplate } from "@crpipeline/report";
 import { Elysia, t } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
 
 /** Schema checks plus what only the stage packages know: prompt placeholders, report templates. */
@@ -41,20 +41,7 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function pipelineRoutes(deps: ApiDeps) {
   const { db } = deps;
-  const audit = (
-    request: Request,
-    caller: Parameters<typeof actorOf>[0],
-    action: string,
-    id: string,
-  ) =>
-    appendAudit(db, {
-      orgId: caller.orgId,
-      ...actorOf(caller),
-      action,
-      targetType: "pipeline",
-      targetId: id,
-      ip: clientAddress(request, null),
-    });
+  const audit = auditor(db);
 
   return new Elysia({ prefix: "/api/pipelines" })
     .get(
@@ -68,11 +55,15 @@ export function pipelineRoutes(deps: ApiDeps) {
     )
     .post(
       "",
-      async ({ request, body, set }) => {
+      async ({ request, body, set, server }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
         const definition = validateDefinition(body);
         const pipeline = await createPipeline(db, { orgId: caller.orgId, ...definition });
-        await audit(request, caller, "pipeline.create", pipeline.id);
+        await audit({ request, server }, caller, {
+          action: "pipeline.create",
+          targetType: "pipeline",
+          targetId: pipeline.id,
+        });
         set.status = 201;
         return { pipeline };
       },
@@ -91,7 +82,7 @@ export function pipelineRoutes(deps: ApiDeps) {
     )
     .put(
       "/:id",
-      async ({ request, params, body }) => {
+      async ({ request, params, body, server }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
         const definition = validateDefinition(body);
         const pipeline = await updatePipeline(db, caller.orgId, params.id, {
@@ -99,17 +90,25 @@ export function pipelineRoutes(deps: ApiDeps) {
           description: definition.description ?? "",
         });
         if (!pipeline) throw notFound("Pipeline");
-        await audit(request, caller, "pipeline.update", pipeline.id);
+        await audit({ request, server }, caller, {
+          action: "pipeline.update",
+          targetType: "pipeline",
+          targetId: pipeline.id,
+        });
         return { pipeline };
       },
       { params: idParams, body: t.Unknown() },
     )
     .delete(
       "/:id",
-      async ({ request, params, set }) => {
+      async ({ request, params, set, server }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
         if (!(await deletePipeline(db, caller.orgId, params.id))) throw notFound("Pipeline");
-        await audit(request, caller, "pipeline.delete", params.id);
+        await audit({ request, server }, caller, {
+          action: "pipeline.delete",
+          targetType: "pipeline",
+          targetId: params.id,
+        });
         set.status = 204;
       },
       { params: idParams },

@@ -1,11 +1,12 @@
 /** Org settings (prompt templates, AI endpoint, write-only secrets), usage and the audit log. */
 
 import { promptPlaceholders } from "@crpipeline/ai";
-import { appendAudit, getSettings, getUsage, listAudit, updateSettings } from "@crpipeline/db";
+import { getSettings, getUsage, listAudit, updateSettings } from "@crpipeline/db";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize } from "../http/auth.ts";
 
 const templateName = z
   .string()
@@ -36,6 +37,7 @@ const settingsBody = z
   .refine((b) => Object.keys(b).length > 0, "give at least one of promptTemplates, ai, secrets");
 
 export function settingsRoutes(deps: ApiDeps) {
+  const audit = auditor(deps.db);
   const { db } = deps;
   return new Elysia({ prefix: "/api" })
     .get("/settings", async ({ request, set }) => {
@@ -51,9 +53,7 @@ export function settingsRoutes(deps: ApiDeps) {
           if (template) promptPlaceholders(template);
         }
         const settings = await updateSettings(db, caller.orgId, body);
-        await appendAudit(db, {
-          orgId: caller.orgId,
-          ...actorOf(caller),
+        await audit({ request, server }, caller, {
           action: "settings.update",
           targetType: "settings",
           targetId: caller.orgId,
@@ -63,7 +63,6 @@ export function settingsRoutes(deps: ApiDeps) {
             ai: body.ai !== undefined,
             secrets: Object.keys(body.secrets ?? {}),
           },
-          ip: clientAddress(request, server),
         });
         return { settings };
       },

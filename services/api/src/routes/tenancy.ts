@@ -2,7 +2,6 @@
 
 import { hashPassword, type Principal, validatePasswordStrength } from "@crpipeline/auth";
 import {
-  appendAudit,
   createOrganisation,
   createUser,
   getOrganisation,
@@ -15,7 +14,8 @@ import { forbidden, notFound } from "@crpipeline/errors";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
-import { actorOf, authorize, clientAddress } from "../http/auth.ts";
+import { auditor } from "../http/audit.ts";
+import { authorize } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
 import { presentPage, presentUser } from "../present.ts";
 
@@ -63,6 +63,7 @@ function checkRoleGrant(caller: Principal, wanted: string | undefined) {
 }
 
 export function tenancyRoutes(deps: ApiDeps) {
+  const audit = auditor(deps.db);
   const { db } = deps;
 
   return new Elysia({ prefix: "/api" })
@@ -79,16 +80,14 @@ export function tenancyRoutes(deps: ApiDeps) {
     )
     .post(
       "/orgs",
-      async ({ request, body, set }) => {
+      async ({ request, body, set, server }) => {
         const caller = await authorize(request, deps, "admin");
         const organisation = await createOrganisation(db, body);
-        await appendAudit(db, {
+        await audit({ request, server }, caller, {
           orgId: organisation.id,
-          ...actorOf(caller),
           action: "org.create",
           targetType: "organisation",
           targetId: organisation.id,
-          ip: clientAddress(request, null),
         });
         set.status = 201;
         return { organisation };
@@ -125,14 +124,12 @@ export function tenancyRoutes(deps: ApiDeps) {
           role: body.role,
           passwordHash: await hashPassword(body.password),
         });
-        await appendAudit(db, {
+        await audit({ request, server }, caller, {
           orgId,
-          ...actorOf(caller),
           action: "user.create",
           targetType: "user",
           targetId: user.id,
           details: { email: user.email, role: user.role },
-          ip: clientAddress(request, server),
         });
         set.status = 201;
         return { user: presentUser(user) };
@@ -160,14 +157,12 @@ export function tenancyRoutes(deps: ApiDeps) {
         });
         if (!user) throw notFound("User");
         const { password: _secret, ...changed } = body;
-        await appendAudit(db, {
+        await audit({ request, server }, caller, {
           orgId,
-          ...actorOf(caller),
           action: "user.update",
           targetType: "user",
           targetId: user.id,
           details: { ...changed, passwordChanged: body.password !== undefined },
-          ip: clientAddress(request, server),
         });
         return { user: presentUser(user) };
       },
