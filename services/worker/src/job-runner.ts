@@ -36,6 +36,11 @@ export interface RunningJob {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * A re-claimed job (lease expired, or requeued after an error) runs again from its first stage:
+ * stages have no effects outside their outputs, and a re-run writes the same keys and replaces
+ * the same rows, so nothing is duplicated.
+ */
 export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
   const { db, metrics, workerId } = deps;
   const job = claim.job;
@@ -74,6 +79,7 @@ export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
   });
 
   async function finish(status: "succeeded" | "failed" | "canceled", error: string | null) {
+    await progress.flush();
     const finished = await finishJob(db, job.id, workerId, { status, error });
     if (!finished) return logger.warn(log, "job no longer ours; final state not written");
     const seconds = (performance.now() - claimedAt) / 1000;
