@@ -30,7 +30,7 @@ const benches: Bench[] = [
   },
   {
     name: "jobs",
-    run: async () => (await import("../services/worker/bench/jobs.bench.ts")).benchJobs(),
+    run: async () => (await import("../services/worker/bench/jobs.bench.ts")).queueBenchmark(),
   },
 ];
 
