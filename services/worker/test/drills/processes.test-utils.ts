@@ -68,6 +68,13 @@ function parseLogLines(text: string): Record<string, unknown>[] {
   return events;
 }
 
+/** With DRILL_LOGS set: a service's warnings and errors, to see how it lived through a drill. */
+function printNotable(name: string, stdout: string, stderr: string): void {
+  const notable = parseLogLines(stdout).filter((e) => e.level === "warn" || e.level === "error");
+  for (const event of notable) console.log(`[${name}] ${JSON.stringify(event).slice(0, 400)}`);
+  if (stderr.trim()) console.log(`[${name} stderr] ${stderr.trim().slice(-2000)}`);
+}
+
 /**
  * Starts one entry point with `env` over a minimal base environment. METRICS_PORT is a free
  * port unless given; LOG_LEVEL is info so the drills can follow what it does.
@@ -119,6 +126,7 @@ export async function spawnService(
     },
     kill: (signal) => child.kill(signal),
     async stop(graceMs = 10_000) {
+      if (process.env.DRILL_LOGS) printNotable(name, out.text(), err.text());
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
