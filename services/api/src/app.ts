@@ -15,10 +15,18 @@ import { pipelineRoutes } from "./routes/pipelines.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { tenancyRoutes } from "./routes/tenancy.ts";
 
-export function createApp(deps: ApiDeps) {
+export interface AppOptions {
+  /**
+   * Request metrics and the access log (default on). Only benchmarks turn it off, to measure
+   * what the instrumentation costs per request.
+   */
+  instrument?: boolean;
+}
+
+export function createApp(deps: ApiDeps, { instrument = true }: AppOptions = {}) {
   const logger = deps.logger.child("http");
   return new Elysia()
-    .use(observability(deps.metrics, logger))
+    .use(instrument ? observability(deps.metrics, logger) : new Elysia())
     .onError({ as: "global" }, ({ code, error, set }) => {
       const appError = toAppError(code, error, logger);
       set.status = appError.status;
