@@ -5,23 +5,18 @@ import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { loadConfig } from "@crpipeline/config";
 import type { Engine } from "@crpipeline/db";
-import {
-  createTestDatabase,
-  ENGINES,
-  postgresAvailable,
-  type TestDatabase,
-} from "@crpipeline/db/db.test-utils";
+import { createTestDatabase, ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";
 import { silentLogger } from "@crpipeline/log";
 import { openRuntime, type Runtime } from "@crpipeline/runtime";
 import { tempDir } from "@crpipeline/testing";
 import { type RunningApi, startApi } from "../src/server.ts";
 import { OCR_PIPELINE } from "./fixtures.test-utils.ts";
 
-export const ADMIN = {
-  email: "root@admin.test",
-  password: "admin-password-1",
-  org: "Operators",
-} as const;
+/**
+ * The global admin seeded through ADMIN_* variables. The e-mail is new for every API started
+ * (see `adminEmail`): with a shared Redis the per-account login limit outlives a test run.
+ */
+export const ADMIN = { password: "admin-password-1", org: "Operators" } as const;
 
 /** Every user the helpers create gets this password (long enough for the strength check). */
 export const PASSWORD = "correct-horse-battery";
@@ -53,9 +48,10 @@ export interface TestApi {
   url: string;
   runtime: Runtime;
   dataDir: string;
-  /** A database client of the test itself (same database as the API). */
-  db: TestDatabase["db"];
+  /** The API's database; another API started with it as DATABASE_URL shares it. */
+  databaseUrl: string;
   admin: Session;
+  adminEmail: string;
   fetch(path: string, init?: RequestInit & { auth?: Auth }): Promise<Response>;
   /** A JSON request; `body` is sent as JSON unless it is a string (sent as is). */
   call<T = Record<string, unknown>>(
@@ -63,7 +59,7 @@ export interface TestApi {
     path: string,
     auth?: Auth,
     body?: unknown,
-  ): Promise<Reply<T>>;
+  ): Promise<Reply<NoInfer<T>>>;
   /** POST /api/auth/login from `from` (default: a fresh loopback address per call). */
   loginRaw(body: string, from?: string): Promise<Reply>;
   login(email: string, password: string, from?: string): Promise<Session>;
@@ -151,24 +147,26 @@ export async function startTestApi(
   engine: Engine,
   env: Record<string, string> = {},
 ): Promise<TestApi> {
-  const database = await createTestDatabase(engine);
+  const adminEmail = `${unique("root")}@admin.test`;
+  // A second API on the same database passes DATABASE_URL and gets no database of its own.
+  const database = env.DATABASE_URL ? undefined : await createTestDatabase(engine);
   const dir = tempDir("crp-api-");
   let runtime: Runtime | undefined;
   let api: RunningApi | undefined;
   const stop = async () => {
     await api?.stop();
     await runtime?.close();
-    await database.cleanup();
+    await database?.cleanup();
     dir.cleanup();
   };
   try {
     const config = loadConfig({
       DATA_DIR: dir.path,
-      DATABASE_URL: database.url,
+      DATABASE_URL: database?.url,
       API_HOST: "0.0.0.0",
       API_PORT: "0",
       LOG_LEVEL: "silent",
-      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: ADMIN.password,
       ADMIN_ORG: ADMIN.org,
       ...env,
@@ -229,7 +227,7 @@ export async function startTestApi(
     return reply.body;
   };
 
-  const admin = await login(ADMIN.email, ADMIN.password).catch(async (error) => {
+  const admin = await login(adminEmail, ADMIN.password).catch(async (error) => {
     await stop();
     throw error;
   });
@@ -275,13 +273,13 @@ export async function startTestApi(
 
   const createTenant: TestApi["createTenant"] = async (label) => {
     const org = await createOrg(unique(label));
-    const adminEmail = `${unique("admin")}@${label}.test`.toLowerCase();
+    const orgAdminEmail = `${unique("admin")}@${label}.test`.toLowerCase();
     const userEmail = `${unique("user")}@${label}.test`.toLowerCase();
-    await createUser(admin.token, { email: adminEmail, role: "org_admin", orgId: org.id });
+    await createUser(admin.token, { email: orgAdminEmail, role: "org_admin", orgId: org.id });
     await createUser(admin.token, { email: userEmail, role: "user", orgId: org.id });
     return {
       org,
-      admin: await login(adminEmail, PASSWORD),
+      admin: await login(orgAdminEmail, PASSWORD),
       user: await login(userEmail, PASSWORD),
     };
   };
@@ -298,8 +296,9 @@ export async function startTestApi(
     url: started.url,
     runtime: started.runtime,
     dataDir: dir.path,
-    db: database.db,
+    databaseUrl: started.runtime.config.databaseUrl ?? "",
     admin,
+    adminEmail,
     fetch: fetchApi,
     call,
     loginRaw,

@@ -33,7 +33,9 @@ describeEachApi(
 
     const expectError = async (reply: Reply | Response, status: number, code?: string) => {
       const { status: got, body } =
-        reply instanceof Response ? { status: reply.status, body: await reply.json() } : reply;
+        reply instanceof Response
+          ? { status: reply.status, body: (await reply.json()) as Record<string, unknown> }
+          : reply;
       if (got !== status)
         throw new Error(`expected ${status}, got ${got}: ${JSON.stringify(body)}`);
       expect(Object.keys(body)).toEqual(["error"]);

@@ -140,8 +140,11 @@ describeEachApi("pipeline and document routes", (api) => {
     let pages = 0;
     do {
       const query: string = `?limit=2&sort=name&order=asc${cursor ? `&cursor=${cursor}` : ""}`;
-      const page: { status: number; body: { items: DocumentBody[]; nextCursor: string | null } } =
-        await api().call("GET", `/api/documents${query}`, paging.user.token);
+      const page = await api().call<{ items: DocumentBody[]; nextCursor: string | null }>(
+        "GET",
+        `/api/documents${query}`,
+        paging.user.token,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((d) => d.name));

@@ -8,11 +8,11 @@ const cookiePair = (setCookie: string) => setCookie.split(";")[0] ?? "";
 describeEachApi("session and tenancy routes", (api) => {
   test("login answers { token, user } and sets an HttpOnly SameSite cookie", async () => {
     const reply = await api().loginRaw(
-      JSON.stringify({ email: ADMIN.email.toUpperCase(), password: ADMIN.password }),
+      JSON.stringify({ email: api().adminEmail.toUpperCase(), password: ADMIN.password }),
     );
     expect(reply.status).toBe(200);
     expect(reply.body.token).toBeString();
-    expect(reply.body.user).toMatchObject({ email: ADMIN.email, role: "admin" });
+    expect(reply.body.user).toMatchObject({ email: api().adminEmail, role: "admin" });
     expect(JSON.stringify(reply.body)).not.toContain("passwordHash");
 
     const setCookie = reply.headers.get("set-cookie") ?? "";
@@ -25,7 +25,7 @@ describeEachApi("session and tenancy routes", (api) => {
   });
 
   test("the cookie alone authenticates; logout revokes it and clears the cookie", async () => {
-    const session = await api().login(ADMIN.email, ADMIN.password);
+    const session = await api().login(api().adminEmail, ADMIN.password);
     const cookie = { cookie: cookiePair(session.setCookie) };
 
     const me = await api().call<{ user: { email: string }; organisation: { name: string } }>(
@@ -34,7 +34,7 @@ describeEachApi("session and tenancy routes", (api) => {
       cookie,
     );
     expect(me.status).toBe(200);
-    expect(me.body.user.email).toBe(ADMIN.email);
+    expect(me.body.user.email).toBe(api().adminEmail);
     expect(me.body.organisation.name).toBe(ADMIN.org);
     expect(me.headers.get("ratelimit-limit")).toBeTruthy();
 

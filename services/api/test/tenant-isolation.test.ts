@@ -179,7 +179,11 @@ describeEachApi("tenant isolation", (api) => {
       { pipelineId: victim.pipelineId },
     );
     expectHidden(
-      { status: reply.status, headers: reply.headers, body: await reply.json() },
+      {
+        status: reply.status,
+        headers: reply.headers,
+        body: (await reply.json()) as Record<string, unknown>,
+      },
       victim,
     );
     const after = await api().call<{ total: number }>("GET", "/api/documents", attacker.user.token);
