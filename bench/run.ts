@@ -32,6 +32,16 @@ const benches: Bench[] = [
     name: "jobs",
     run: async () => (await import("../services/worker/bench/jobs.bench.ts")).queueBenchmark(),
   },
+  {
+    name: "api",
+    run: async () => (await import("./api.bench.ts")).benchApi(),
+  },
+  {
+    // 4 rounds of 10 s on Postgres: throughput, latency and whether the API's memory levels off.
+    name: "load",
+    run: async () =>
+      (await import("./load.ts")).runLoad({ seconds: 10, rounds: 4, concurrency: 16, workers: 2 }),
+  },
 ];
 
 const only = process.argv.slice(2);
