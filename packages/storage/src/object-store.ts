@@ -17,6 +17,7 @@ import type { Logger } from "@crpipeline/log";
 import type { Metrics, S3Operation } from "@crpipeline/telemetry";
 import { collect, guardDownload, meterBody } from "./body.ts";
 import { createS3Client, type S3ClientSettings } from "./client.ts";
+import { createDiscardQueue } from "./discard.ts";
 import { contentDisposition } from "./disposition.ts";
 import { isNotFound, statusOf, toStorageError } from "./errors.ts";
 import { assertValidKey, assertValidPrefix } from "./keys.ts";
@@ -85,6 +86,8 @@ export function createObjectStore({
   };
 
   const headBucket = () => client.send(new HeadBucketCommand({ Bucket: bucket }));
+
+  const discards = createDiscardQueue({ remove: (key) => store.delete(key), logger: log });
 
   const store: ObjectStore = {
     bucket,
@@ -176,6 +179,8 @@ export function createObjectStore({
       );
     },
 
+    discard: (key) => discards.discard(key),
+
     async deletePrefix(prefix) {
       assertValidPrefix(prefix);
       const keys = (await store.list(prefix)).map((object) => object.key);
@@ -260,6 +265,7 @@ export function createObjectStore({
     },
 
     close() {
+      discards.close();
       client.destroy();
     },
   };

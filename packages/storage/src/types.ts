@@ -57,6 +57,12 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectMeta | null>;
   /** Deleting a missing key succeeds (S3 semantics). */
   delete(key: string): Promise<void>;
+  /**
+   * Deletes an object that must not outlive a failed write (say, an upload whose row was never
+   * made): one attempt now and, while S3 is unavailable, retries in the background until the
+   * store closes. Never rejects. A PUT cut off by an outage may still have stored the object.
+   */
+  discard(key: string): Promise<void>;
   /** Deletes every object under a non-empty prefix; resolves with how many there were. */
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<ListedObject[]>;

@@ -63,7 +63,9 @@ export function documentRoutes(deps: ApiDeps) {
       return { document, pipelineId };
     } catch (error) {
       await releaseUsage(db, caller.orgId, "uploads");
-      await store.delete(key).catch(() => {}); // the object may or may not exist yet
+      // The object may or may not exist: even a PUT that failed during an S3 outage can have
+      // stored it, and then a plain delete fails too. discard() retries until S3 answers.
+      await store.discard(key);
       throw error;
     }
   }

@@ -58,6 +58,8 @@ export interface DocumentLedger {
   rowsWithoutObject: number;
   /** Originals in the bucket that no document row names. */
   objectsWithoutRow: number;
+  /** Their keys, to look them up in the service's log. */
+  orphanKeys: string[];
 }
 
 /** Compares an organisation's document rows with the originals under its prefix. */
@@ -81,9 +83,6 @@ export async function documentLedger(
       rowsWithoutObject += 1;
     }
   }
-  return {
-    rows: rows.length,
-    rowsWithoutObject,
-    objectsWithoutRow: objects.filter((object) => !keys.has(object.key)).length,
-  };
+  const orphanKeys = objects.filter((object) => !keys.has(object.key)).map((o) => o.key);
+  return { rows: rows.length, rowsWithoutObject, objectsWithoutRow: orphanKeys.length, orphanKeys };
 }

@@ -4,7 +4,7 @@
  */
 
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { type Database, JOB_STATUSES } from "@crpipeline/db";
+import { type Database, JOB_STATUSES, type JobStatus } from "@crpipeline/db";
 import { tempDir, waitFor } from "@crpipeline/testing";
 import {
   ADMIN,
@@ -46,11 +46,11 @@ async function queueJobs(api: ApiClient, pipelineId: string, count: number): Pro
 }
 
 /** Job counts by status, on a connection of its own (the services' pools are under test). */
-async function statusCounts(db: Database): Promise<Record<string, number>> {
+async function statusCounts(db: Database): Promise<Record<JobStatus, number>> {
   const rows = await db.sql<{ status: string; n: number | string }>`
     SELECT status, count(*) AS n FROM jobs GROUP BY status`;
-  const counts: Record<string, number> = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0]));
-  for (const row of rows) counts[row.status] = Number(row.n);
+  const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const row of rows) counts[row.status as JobStatus] = Number(row.n);
   return counts;
 }
 
