@@ -4,7 +4,13 @@ import { beforeAll, expect, test } from "bun:test";
 import { describeEachApi, type Tenant } from "./api.test-utils.ts";
 
 interface AuditBody {
-  items: { action: string; targetId: string | null; userId: string | null; details: unknown }[];
+  items: {
+    action: string;
+    targetId: string | null;
+    userId: string | null;
+    details: unknown;
+    ip: string | null;
+  }[];
   nextCursor: string | null;
 }
 
@@ -104,6 +110,7 @@ describeEachApi("settings, usage, audit, health and OpenAPI", (api) => {
     await api().call("DELETE", `/api/documents/${document.id}`, admin);
     await api().call("PATCH", `/api/users/${audited.user.user.id}`, admin, { name: "Renamed" });
     await api().loginRaw(JSON.stringify({ email: audited.user.user.email, password: "wrong-pw" }));
+    await api().fetch("/api/auth/logout", { method: "POST", auth: audited.user.token });
 
     const reply = await api().call<AuditBody>("GET", "/api/audit?limit=100", admin);
     expect(reply.status).toBe(200);
@@ -126,6 +133,11 @@ describeEachApi("settings, usage, audit, health and OpenAPI", (api) => {
     expect(find("document.upload", document.id)?.userId).toBe(audited.user.user.id);
     expect(find("document.download", document.id)?.userId).toBe(audited.admin.user.id);
     expect(find("document.delete", document.id)?.userId).toBe(audited.admin.user.id);
+    expect(find("auth.logout")?.userId).toBe(audited.user.user.id);
+    // Every entry made over HTTP records the client's (loopback) address.
+    for (const entry of entries) {
+      expect(`${entry.action} ${entry.ip}`).toMatch(/ 127\.\d+\.\d+\.\d+$/);
+    }
 
     const filtered = await api().call<AuditBody>("GET", "/api/audit?action=document.delete", admin);
     expect(filtered.body.items.map((e) => e.action)).toEqual(["document.delete"]);

@@ -134,7 +134,7 @@ export function authRoutes(deps: ApiDeps) {
     )
     .post(
       "/logout",
-      async ({ request, set }) => {
+      async ({ request, server, set }) => {
         const caller = await authenticate(request, deps);
         if (caller.kind !== "user") {
           throw badRequest("API keys have no session: revoke them with DELETE /api/api-keys/:id");
@@ -145,7 +145,7 @@ export function authRoutes(deps: ApiDeps) {
           orgId: caller.orgId,
           userId: caller.userId,
           action: "auth.logout",
-          ip: clientAddress(request, null),
+          ip: clientAddress(request, server),
         });
         set.headers["set-cookie"] = clearSessionCookie({ secure: isSecure(request, deps) });
         set.status = 204;
