@@ -150,7 +150,7 @@ describe.skipIf(!hasPrometheus || !postgresAvailable)("the live system under Pro
     await ai?.stop();
     await database?.cleanup();
     dir.cleanup();
-  });
+  }, 30_000);
 
   test("each role starts with every contract counter and gauge at 0", async () => {
     expect(ZERO_AT_START.map((spec) => spec.name)).toContain("login_failures_total");
