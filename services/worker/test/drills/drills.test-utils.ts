@@ -209,11 +209,3 @@ export function heldAi(): HeldAi {
     },
   };
 }
-
-/** How many times each value occurs more than once. */
-export function duplicates(values: string[]): string[] {
-  const seen = new Set<string>();
-  const twice = new Set<string>();
-  for (const value of values) (seen.has(value) ? twice : seen).add(value);
-  return [...twice];
-}
