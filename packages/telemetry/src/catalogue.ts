@@ -150,6 +150,16 @@ export const CATALOGUE = [
 
 export type MetricName = (typeof CATALOGUE)[number]["name"];
 
+/** Every combination of a spec's enumerated label values; none for route-labelled metrics. */
+export function labelCombinations(spec: MetricSpec): Record<string, string>[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const [label, values] of Object.entries(spec.labels)) {
+    if (values === "bounded") return [];
+    combos = combos.flatMap((combo) => values.map((value) => ({ ...combo, [label]: value })));
+  }
+  return combos;
+}
+
 export function specOf(name: MetricName): MetricSpec {
   const spec = CATALOGUE.find((s) => s.name === name);
   if (!spec) throw new Error(`unknown metric ${name}`);

@@ -1,18 +1,12 @@
 /** Typed recording helpers over the contract instruments: callers cannot invent label values. */
 
-import type {
-  Attributes,
-  Counter,
-  Gauge,
-  Histogram,
-  Meter,
-  UpDownCounter,
-} from "@opentelemetry/api";
+import type { Counter, Gauge, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
 import {
   type AiOcrService,
   CATALOGUE,
   type JobFinalStatus,
   type LoginFailureReason,
+  labelCombinations,
   type MetricName,
   type MetricSpec,
   type OcrEngine,
@@ -21,6 +15,7 @@ import {
   type StageStatus,
   type StageType,
 } from "./catalogue.ts";
+import type { HistogramZeros } from "./histogram-zeros.ts";
 
 export interface Metrics {
   jobFinished(status: JobFinalStatus, seconds: number): void;
@@ -69,17 +64,11 @@ function create(meter: Meter, spec: MetricSpec): Instrument {
     : meter.createUpDownCounter(spec.name, options);
 }
 
-/** Every combination of a spec's enumerated label values, for pre-initialisation. */
-function labelCombinations(spec: MetricSpec): Attributes[] {
-  let combos: Attributes[] = [{}];
-  for (const [label, values] of Object.entries(spec.labels)) {
-    if (values === "bounded") return [];
-    combos = combos.flatMap((combo) => values.map((value) => ({ ...combo, [label]: value })));
-  }
-  return combos;
-}
-
-export function createMetrics(meter: Meter): Metrics {
+/**
+ * @param zeros receives the HTTP routes `declareRoutes` announces, so their latency histograms
+ *   can be served at zero too (see histogram-zeros.ts).
+ */
+export function createMetrics(meter: Meter, zeros?: HistogramZeros): Metrics {
   const instruments = new Map<MetricName, Instrument>();
   for (const spec of CATALOGUE) {
     const instrument = create(meter, spec);
@@ -117,6 +106,7 @@ export function createMetrics(meter: Meter): Metrics {
     },
     declareRoutes: (routes) => {
       for (const { method, route } of routes) {
+        zeros?.add("http_request_duration_seconds", { method: normaliseMethod(method), route });
         counter("http_requests_total").add(0, {
           method: normaliseMethod(method),
           route,

@@ -11,6 +11,7 @@ import {
   type MetricReader,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
+import { createHistogramZeros } from "./histogram-zeros.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 
 export type TelemetryConfig = Pick<
@@ -86,13 +87,14 @@ export function createTelemetry(config: TelemetryConfig, logger: Logger = silent
     resource: resourceFromAttributes({ "service.name": config.serviceName }),
     readers,
   });
-  const metrics = createMetrics(provider.getMeter("crpipeline"));
+  const zeros = createHistogramZeros();
+  const metrics = createMetrics(provider.getMeter("crpipeline"), zeros);
   const serializer = new PrometheusSerializer("", false, undefined, true, true);
 
   const scrape = async () => {
     const { resourceMetrics, errors } = await prometheus.collect();
     for (const error of errors) logger.warn({ error }, "metric collection error");
-    return serializer.serialize(resourceMetrics);
+    return serializer.serialize(zeros.fill(resourceMetrics));
   };
 
   let server: ReturnType<typeof Bun.serve> | undefined;

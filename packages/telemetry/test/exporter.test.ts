@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "@crpipeline/config";
 import { freePort } from "@crpipeline/testing";
-import { CATALOGUE, createTelemetry, parseSamples, type Telemetry } from "../src/index.ts";
+import {
+  CATALOGUE,
+  createTelemetry,
+  labelCombinations,
+  parseSamples,
+  type Telemetry,
+} from "../src/index.ts";
 
 let telemetry: Telemetry;
 let text: string;
@@ -61,6 +67,27 @@ describe("GET /metrics", () => {
       for (const [label, values] of enumerated) {
         expect(new Set(series.map((s) => s.labels[label]))).toEqual(new Set(values as string[]));
       }
+    }
+  });
+
+  test("serves every histogram label set at zero before its first observation", () => {
+    const samples = parseSamples(text);
+    for (const spec of CATALOGUE) {
+      if (spec.type !== "histogram") continue;
+      const counts = samples.filter((s) => s.name === `${spec.name}_count`);
+      const expected =
+        spec.name === "http_request_duration_seconds"
+          ? [{ method: "GET", route: "/api/jobs" }]
+          : labelCombinations(spec).length > 0
+            ? labelCombinations(spec)
+            : [{}];
+      expect(counts.map((s) => s.labels)).toEqual(expected);
+      for (const s of counts) expect(s.value).toBe(0);
+      const infBuckets = samples.filter(
+        (s) => s.name === `${spec.name}_bucket` && s.labels.le === "+Inf",
+      );
+      expect(infBuckets.every((s) => s.value === 0)).toBe(true);
+      expect(infBuckets).toHaveLength(expected.length);
     }
   });
 
