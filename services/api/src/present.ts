@@ -1,6 +1,14 @@
 /** Public JSON shapes of stored rows: what the API shows, never storage keys or secrets. */
 
-import type { Document, JobWithOutputs, StageOutput, User } from "@crpipeline/db";
+import type {
+  ApiKey,
+  Document,
+  JobWithOutputs,
+  Organisation,
+  Pipeline,
+  StageOutput,
+  User,
+} from "@crpipeline/db";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -13,6 +21,24 @@ export const presentUser = (user: User) => ({
   active: user.active,
   createdAt: iso(user.createdAt),
   lastLoginAt: iso(user.lastLoginAt),
+});
+
+export const presentOrganisation = (organisation: Organisation) => ({
+  ...organisation,
+  createdAt: iso(organisation.createdAt),
+});
+
+export const presentPipeline = (pipeline: Pipeline) => ({
+  ...pipeline,
+  createdAt: iso(pipeline.createdAt),
+  updatedAt: iso(pipeline.updatedAt),
+});
+
+export const presentApiKey = (apiKey: ApiKey) => ({
+  ...apiKey,
+  createdAt: iso(apiKey.createdAt),
+  lastUsedAt: iso(apiKey.lastUsedAt),
+  revokedAt: iso(apiKey.revokedAt),
 });
 
 export const presentDocument = (document: Document) => ({

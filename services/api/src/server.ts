@@ -3,7 +3,7 @@
 import { createTokenService, resolveJwtSecret } from "@crpipeline/auth";
 import { createRateLimiter } from "@crpipeline/ratelimit";
 import type { Runtime } from "@crpipeline/runtime";
-import { createApp, routeTemplates } from "./app.ts";
+import { createApp, MAX_JSON_BYTES, routeTemplates } from "./app.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
 import type { ApiDeps } from "./deps.ts";
 import { createEventHub } from "./events/hub.ts";
@@ -60,9 +60,10 @@ export async function startApi(
   app.listen({
     hostname: config.apiHost,
     port: options.port ?? config.apiPort,
-    // Bun refuses bodies past this before our streaming check sees them; leave room for the
-    // multipart framing so the API's own 413 (with its JSON body) usually answers first.
-    maxRequestBodySize: config.maxUploadBytes + 1024 * 1024,
+    // Bun refuses bodies past this with a bare 413 before any handler runs. Keep it above both
+    // of the API's own limits (uploads while streaming, JSON by Content-Length) so those answer
+    // first, with the error shape, for any body up to 16 MiB past them.
+    maxRequestBodySize: Math.max(config.maxUploadBytes, MAX_JSON_BYTES) + 16 * 1024 * 1024,
     idleTimeout: 120,
   });
   const server = app.server;

@@ -125,7 +125,7 @@ describeEachApi("roles", (api) => {
     expect(login.body).toMatchObject({ error: { code: "account_inactive" } });
   });
 
-  test("an API key acts as a user of its organisation: upload, list, jobs; no deletes of others'", async () => {
+  test("an API key acts as a user of its organisation: upload, jobs, deletes only its own uploads", async () => {
     const { id, key } = await api().createApiKey(tenant.admin.token, "uploader");
     const pipeline = await api().createPipeline(tenant.admin.token);
     const upload = await api().upload(
@@ -136,10 +136,15 @@ describeEachApi("roles", (api) => {
     expect(upload.status).toBe(201);
     const body = (await upload.json()) as {
       document: { id: string; apiKeyId: string; uploadedBy: string | null };
-      job: { status: string };
+      job: { id: string; status: string };
     };
     expect(body.document).toMatchObject({ apiKeyId: id, uploadedBy: null });
     expect(body.job.status).toBe("queued");
+    await api().call("POST", `/api/jobs/${body.job.id}/cancel`, { apiKey: key });
+    const ownByKey = await api().call("DELETE", `/api/documents/${body.document.id}`, {
+      apiKey: key,
+    });
+    expect(ownByKey.status).toBe(204);
 
     const mine = await api().upload(tenant.user.token, { name: "users.txt", bytes: "user's" });
     const { document } = (await mine.json()) as { document: { id: string } };

@@ -9,6 +9,7 @@ import type { ApiDeps } from "../deps.ts";
 import { auditor } from "../http/audit.ts";
 import { authorize } from "../http/auth.ts";
 import { pageQuery } from "../http/paging.ts";
+import { presentApiKey, presentPage } from "../present.ts";
 
 export function apiKeyRoutes(deps: ApiDeps) {
   const audit = auditor(deps.db);
@@ -34,7 +35,7 @@ export function apiKeyRoutes(deps: ApiDeps) {
         });
         set.status = 201;
         // The only time the key itself is shown: only its hash is stored.
-        return { apiKey, key: generated.key };
+        return { apiKey: presentApiKey(apiKey), key: generated.key };
       },
       { body: z.strictObject({ name: z.string().trim().min(1).max(100) }) },
     )
@@ -43,7 +44,7 @@ export function apiKeyRoutes(deps: ApiDeps) {
       async ({ request, query, set }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
         Object.assign(set.headers, caller.limitHeaders);
-        return listApiKeys(db, caller.orgId, query);
+        return presentPage(await listApiKeys(db, caller.orgId, query), presentApiKey);
       },
       { query: z.object(pageQuery) },
     )

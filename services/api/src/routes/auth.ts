@@ -22,7 +22,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { authenticate, clientAddress } from "../http/auth.ts";
-import { presentUser } from "../present.ts";
+import { presentOrganisation, presentUser } from "../present.ts";
 
 const loginBody = z.strictObject({
   email: z.email().max(320),
@@ -160,11 +160,18 @@ export function authRoutes(deps: ApiDeps) {
         Object.assign(set.headers, caller.limitHeaders);
         const organisation = await getOrganisation(db, caller.orgId);
         if (caller.kind === "api_key") {
-          return { apiKey: { id: caller.apiKeyId }, role: caller.role, organisation };
+          return {
+            apiKey: { id: caller.apiKeyId },
+            role: caller.role,
+            organisation: organisation && presentOrganisation(organisation),
+          };
         }
         const user = await getUserById(db, caller.userId);
         if (!user) throw new AppError("user_unknown", "User no longer exists", 401);
-        return { user: presentUser(user), organisation };
+        return {
+          user: presentUser(user),
+          organisation: organisation && presentOrganisation(organisation),
+        };
       },
       { detail: { summary: "The caller: user (or API key) and organisation" } },
     );

@@ -144,10 +144,15 @@ export function documentRoutes(deps: ApiDeps) {
         const caller = await authorize(request, deps);
         const document = await getDocument(db, caller.orgId, params.id);
         if (!document) throw notFound("Document");
-        const mayDelete =
-          caller.role !== "user" ||
-          (caller.kind === "user" && caller.userId === document.uploadedBy);
-        if (!mayDelete) throw forbidden("Only the uploader or an org admin can delete a document");
+        const uploader =
+          caller.kind === "user"
+            ? caller.userId === document.uploadedBy
+            : caller.apiKeyId === document.apiKeyId;
+        if (caller.role === "user" && !uploader) {
+          throw forbidden(
+            "Only its uploader (user or API key) or an org admin can delete a document",
+          );
+        }
         const deleted = await deleteDocument(db, caller.orgId, params.id);
         if (!deleted) throw notFound("Document");
         // Rows are gone first; a failed object delete leaves garbage, never a dangling row.

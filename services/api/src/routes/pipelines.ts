@@ -17,6 +17,7 @@ import type { ApiDeps } from "../deps.ts";
 import { auditor } from "../http/audit.ts";
 import { authorize } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
+import { presentPage, presentPipeline } from "../present.ts";
 
 /** Schema checks plus what only the stage packages know: prompt placeholders, report templates. */
 function validateDefinition(body: unknown): PipelineDefinition {
@@ -49,7 +50,7 @@ export function pipelineRoutes(deps: ApiDeps) {
       async ({ request, query, set }) => {
         const caller = await authorize(request, deps);
         Object.assign(set.headers, caller.limitHeaders);
-        return listPipelines(db, caller.orgId, query);
+        return presentPage(await listPipelines(db, caller.orgId, query), presentPipeline);
       },
       { query: z.object(sortQuery(["createdAt", "updatedAt", "name"] as const)) },
     )
@@ -65,7 +66,7 @@ export function pipelineRoutes(deps: ApiDeps) {
           targetId: pipeline.id,
         });
         set.status = 201;
-        return { pipeline };
+        return { pipeline: presentPipeline(pipeline) };
       },
       { body: t.Unknown() },
     )
@@ -76,7 +77,7 @@ export function pipelineRoutes(deps: ApiDeps) {
         Object.assign(set.headers, caller.limitHeaders);
         const pipeline = await getPipeline(db, caller.orgId, params.id);
         if (!pipeline) throw notFound("Pipeline");
-        return { pipeline };
+        return { pipeline: presentPipeline(pipeline) };
       },
       { params: idParams },
     )
@@ -95,7 +96,7 @@ export function pipelineRoutes(deps: ApiDeps) {
           targetType: "pipeline",
           targetId: pipeline.id,
         });
-        return { pipeline };
+        return { pipeline: presentPipeline(pipeline) };
       },
       { params: idParams, body: t.Unknown() },
     )

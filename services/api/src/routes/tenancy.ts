@@ -17,7 +17,7 @@ import type { ApiDeps } from "../deps.ts";
 import { auditor } from "../http/audit.ts";
 import { authorize } from "../http/auth.ts";
 import { sortQuery } from "../http/paging.ts";
-import { presentPage, presentUser } from "../present.ts";
+import { presentOrganisation, presentPage, presentUser } from "../present.ts";
 
 const quota = z.number().int().min(0).max(10_000_000).nullable().optional();
 const role = z.enum(["admin", "org_admin", "user"]);
@@ -72,9 +72,15 @@ export function tenancyRoutes(deps: ApiDeps) {
       async ({ request, query, set }) => {
         const caller = await authorize(request, deps);
         Object.assign(set.headers, caller.limitHeaders);
-        if (caller.role === "admin") return listOrganisations(db, query);
+        if (caller.role === "admin") {
+          return presentPage(await listOrganisations(db, query), presentOrganisation);
+        }
         const own = await getOrganisation(db, caller.orgId);
-        return { items: own ? [own] : [], nextCursor: null, total: own ? 1 : 0 };
+        return {
+          items: own ? [presentOrganisation(own)] : [],
+          nextCursor: null,
+          total: own ? 1 : 0,
+        };
       },
       { query: z.object(sortQuery(["createdAt", "name"] as const)) },
     )
@@ -90,7 +96,7 @@ export function tenancyRoutes(deps: ApiDeps) {
           targetId: organisation.id,
         });
         set.status = 201;
-        return { organisation };
+        return { organisation: presentOrganisation(organisation) };
       },
       { body: newOrg },
     )
