@@ -21,6 +21,8 @@ export interface LoadOptions {
   concurrency: number;
   /** Worker processes. */
   workers: number;
+  /** Jobs each worker runs at once (WORKER_CONCURRENCY, default 2). */
+  workerConcurrency?: number;
   /** Rounds run back to back on the same processes, to see whether memory levels off. */
   rounds?: number;
   /** API keys the users share; each is kept under its rate limit (8 requests a second). */
@@ -87,7 +89,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const database = await createTestDatabase("postgres");
   let cluster: Cluster | undefined;
   try {
-    cluster = await startCluster({ databaseUrl: database.url, workers: options.workers });
+    cluster = await startCluster({
+      databaseUrl: database.url,
+      workers: options.workers,
+      workerConcurrency: options.workerConcurrency,
+    });
     const { pipelineId, keys } = await seed(cluster.apiUrl, options.apiKeys ?? 200);
     const traffic: Traffic = { documentIds: [], jobIds: [], uploadedJobIds: [] };
     const apiRssStart = rssBytes(cluster.apiPid);
@@ -146,11 +152,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 if (import.meta.main) {
   const seconds = Number(process.argv[2] ?? 60);
   const rounds = Number(process.argv[3] ?? 5);
+  const workerConcurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
   const report = await runLoad({
     seconds,
     rounds,
     concurrency: 16,
     workers: 2,
+    workerConcurrency,
     onRound: (round) => console.log(formatRound(round)),
   });
   console.log(JSON.stringify(report, null, 2));
