@@ -5,6 +5,7 @@ import { isRetryable } from "@crpipeline/errors";
 import type { Logger } from "@crpipeline/log";
 import type { ObjectStore } from "@crpipeline/storage";
 import type { Metrics } from "@crpipeline/telemetry";
+import { retryWhileLeased } from "./bookkeeping.ts";
 import { type InterruptReason, interruptReason, JobInterrupted } from "./interruption.ts";
 import { loadJobContext } from "./job-context.ts";
 import { keepLease } from "./lease.ts";
@@ -78,9 +79,14 @@ export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
     onLost: () => interrupt("lease_lost"),
   });
 
+  const durable = <T>(what: string, write: () => Promise<T>) =>
+    retryWhileLeased(write, { leaseSeconds: deps.leaseSeconds, logger, what });
+
   async function finish(status: "succeeded" | "failed" | "canceled", error: string | null) {
     await progress.flush();
-    const finished = await finishJob(db, job.id, workerId, { status, error });
+    const finished = await durable("finish", () =>
+      finishJob(db, job.id, workerId, { status, error }),
+    );
     if (!finished) return logger.warn(log, "job no longer ours; final state not written");
     const seconds = (performance.now() - claimedAt) / 1000;
     metrics.jobFinished(status, seconds);
@@ -92,14 +98,16 @@ export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
     if (reason === "lease_lost") return logger.warn(log, "job abandoned: lease lost");
     if (reason === "canceled") return finish("canceled", null);
     if (reason === "shutdown") {
-      const released = await releaseJob(db, job.id, workerId);
+      const released = await durable("release", () => releaseJob(db, job.id, workerId));
       return logger.info({ ...log, released }, "job released for another worker");
     }
 
     const message = messageOf(error);
     if (!isRetryable(error)) return finish("failed", message);
     const delayMs = retryDelayMs(job.attempts, deps.retryBackoff);
-    const outcome = await requeueForRetry(db, job.id, workerId, message, delayMs);
+    const outcome = await durable("requeue", () =>
+      requeueForRetry(db, job.id, workerId, message, delayMs),
+    );
     if (outcome === "requeued") {
       metrics.jobRetried("stage_error");
       logger.warn({ ...log, delayMs, error: message }, "job requeued after a retryable error");
