@@ -156,9 +156,8 @@ export function documentRoutes(deps: ApiDeps) {
         const deleted = await deleteDocument(db, caller.orgId, params.id);
         if (!deleted) throw notFound("Document");
         // Rows are gone first; a failed object delete leaves garbage, never a dangling row.
-        await Promise.all(deleted.storageKeys.map((key) => store.delete(key))).catch((error) =>
-          deps.logger.warn({ error, documentId: params.id }, "object cleanup failed"),
-        );
+        // discard() keeps retrying in the background while S3 is unavailable.
+        await Promise.all(deleted.storageKeys.map((key) => store.discard(key)));
         await audit({ request, server }, caller, {
           action: "document.delete",
           targetType: "document",
