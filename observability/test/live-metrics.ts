@@ -1,35 +1,24 @@
-/** Checks a process' /metrics text against the contract: every counter and gauge starts at 0. */
+/** Checks a process' /metrics text against the contract: every listed series starts at 0. */
 
-import { CATALOGUE, type MetricSpec, parseSamples } from "@crpipeline/telemetry";
-
-/** Every combination of a spec's listed label values; `[{}]` for an instrument without labels. */
-function labelSets(spec: MetricSpec): Record<string, string>[] {
-  let sets: Record<string, string>[] = [{}];
-  for (const [label, values] of Object.entries(spec.labels)) {
-    if (values === "bounded") return [];
-    sets = sets.flatMap((set) => values.map((value) => ({ ...set, [label]: value })));
-  }
-  return sets;
-}
+import { CATALOGUE, labelCombinations, parseSamples } from "@crpipeline/telemetry";
 
 /**
- * The counters and gauges of the contract whose every label set is known in advance; the
- * request counter's routes and status codes only exist once requests arrive.
+ * The instruments whose every label set is known in advance (histograms through their
+ * `_count`); the request metrics' routes and status codes only exist once the API declares them.
  */
-export const ZERO_AT_START = CATALOGUE.filter(
-  (spec) => spec.type !== "histogram" && labelSets(spec).length > 0,
-);
+export const ZERO_AT_START = CATALOGUE.filter((spec) => labelCombinations(spec).length > 0);
 
 /** What is missing or not 0 in a freshly started process' exposition; empty when all is well. */
 export function problemsAtStart(text: string): string[] {
   const samples = parseSamples(text);
   const problems: string[] = [];
   for (const spec of ZERO_AT_START) {
-    for (const labels of labelSets(spec)) {
-      const where = `${spec.name}${JSON.stringify(labels)}`;
+    const name = spec.type === "histogram" ? `${spec.name}_count` : spec.name;
+    for (const labels of labelCombinations(spec)) {
+      const where = `${name}${JSON.stringify(labels)}`;
       const matching = samples.filter(
         (sample) =>
-          sample.name === spec.name &&
+          sample.name === name &&
           Object.keys(sample.labels).length === Object.keys(labels).length &&
           Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
       );
