@@ -21,6 +21,10 @@ RUN bun install --frozen-lockfile --production \
 # app user, only DATA_DIR is writable.
 FROM oven/bun:1.4.5 AS runtime
 WORKDIR /app
+# The native engine for OCR stages that choose `engine: tesseract` (tesseract.js needs nothing).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app/ ./
 COPY . .
 

@@ -88,6 +88,12 @@ describe("Dockerfile", () => {
     expect(healthcheck).toContain(String(DEFAULT_API_PORT));
   });
 
+  test("installs the native tesseract engine with English data for `engine: tesseract` stages", () => {
+    const install = all("RUN").find((run) => run.args.includes("apt-get install"));
+    expect(install?.args).toContain("tesseract-ocr");
+    expect(install?.args).toContain("tesseract-ocr-eng");
+  });
+
   test("checks the English OCR data at the path an install of this workspace puts it", () => {
     const check = all("RUN").find((run) => run.args.includes("eng.traineddata"));
     const path = /test -s (\S+)/.exec(check?.args ?? "")?.[1];
