@@ -41,6 +41,12 @@ export const settings = {
     default: 9100,
     parse: int(0, 65535),
   }),
+  trustProxyHops: setting({
+    env: "TRUST_PROXY_HOPS",
+    doc: "reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts none",
+    default: 0,
+    parse: int(0, 10),
+  }),
   databaseUrl: setting({
     env: "DATABASE_URL",
     doc: "`postgres://…` for Postgres; unset for SQLite under DATA_DIR",

@@ -77,3 +77,13 @@ export async function waitFor<T>(
 export const POSTGRES_URL =
   process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * Sliding-window rate limits (epoch-aligned windows, the previous window weighted by overlap)
+ * let a burst that straddles a window boundary through early. A test that must see the limit
+ * hit at an exact count waits here until `burstMs` fits inside the current window.
+ */
+export async function waitForRoomInWindow(windowMs: number, burstMs: number): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < burstMs) await Bun.sleep(left + 50);
+}

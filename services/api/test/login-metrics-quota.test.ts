@@ -2,7 +2,7 @@
 
 import { expect, test } from "bun:test";
 import { parseSamples, sampleValue } from "@crpipeline/telemetry";
-import { waitFor } from "@crpipeline/testing";
+import { waitFor, waitForRoomInWindow } from "@crpipeline/testing";
 import { describeEachApi, loopbackAddress, PASSWORD, unique } from "./api.test-utils.ts";
 
 describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) => {
@@ -56,6 +56,7 @@ describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) =>
     await api().createUser(api().admin.token, { email });
     const before = await failures("rate_limited");
     // A new address each time: only the account limit (5 per 5 minutes) can trip.
+    await waitForRoomInWindow(5 * 60_000, 20_000);
     for (let attempt = 1; attempt <= 5; attempt++) {
       const reply = await api().loginRaw(credentials(email, "wrong-password"));
       expect(reply.status).toBe(401);
@@ -72,10 +73,11 @@ describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) =>
     expect(await failures("rate_limited")).toBe(before + 1);
     // The right password does not get through either while limited.
     expect(limited.body).not.toHaveProperty("token");
-  });
+  }, 60_000);
 
   test("the per-address limit: the 11th attempt in a minute from one address → 429", async () => {
     const from = loopbackAddress();
+    await waitForRoomInWindow(60_000, 20_000);
     for (let attempt = 1; attempt <= 10; attempt++) {
       const reply = await api().loginRaw(credentials(`${unique("scan")}@limits.test`, "x"), from);
       expect(reply.status).toBe(401);
@@ -87,7 +89,7 @@ describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) =>
     // Another address is unaffected.
     const elsewhere = await api().loginRaw(credentials(`${unique("scan")}@limits.test`, "x"));
     expect(elsewhere.status).toBe(401);
-  });
+  }, 60_000);
 
   test("HTTP metrics use the route template, never a raw id", async () => {
     const tenant = await api().createTenant("metrics");

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";
 import { sampleValue } from "@crpipeline/telemetry";
-import { REDIS_URL, requireService } from "@crpipeline/testing";
+import { REDIS_URL, requireService, waitForRoomInWindow } from "@crpipeline/testing";
 import { RedisClient } from "bun";
 import { PASSWORD, startTestApi, type TestApi, unique } from "./api.test-utils.ts";
 
@@ -47,6 +47,7 @@ for (const engine of ENGINES) {
 
       // Alternate instances, each attempt from a new address: only the account limit counts,
       // and each instance alone has seen fewer attempts than the limit.
+      await waitForRoomInWindow(5 * 60_000, 20_000);
       for (let attempt = 1; attempt <= 5; attempt++) {
         const api = attempt % 2 === 1 ? first : second;
         expect((await api.loginRaw(body("wrong-password"))).status).toBe(401);
@@ -63,7 +64,7 @@ for (const engine of ENGINES) {
       for (const api of [first, second]) {
         expect(sampleValue(await api.scrape(), "rate_limit_fallback_total")).toBe(0);
       }
-    });
+    }, 60_000);
 
     test("another account is not affected", async () => {
       const email = `${unique("other")}@redis.test`;

@@ -22,11 +22,11 @@ export type Audit = (
 ) => Promise<unknown>;
 
 export const auditor =
-  (db: Database): Audit =>
+  (db: Database, trustedHops = 0): Audit =>
   ({ request, server }, caller, { orgId, ...event }) =>
     appendAudit(db, {
       orgId: orgId ?? caller.orgId,
       ...actorOf(caller),
       ...event,
-      ip: clientAddress(request, server),
+      ip: clientAddress(request, server, trustedHops),
     });

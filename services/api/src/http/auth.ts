@@ -83,10 +83,21 @@ export const actorOf = (caller: Principal) =>
     ? { userId: caller.userId, apiKeyId: null }
     : { userId: null, apiKeyId: caller.apiKeyId };
 
-/** The client address as the socket saw it (no proxy headers are trusted). */
+/**
+ * The client's address, for login limits and the audit log. With `trustedHops` = 0 it is the
+ * socket's peer; behind N reverse proxies it is the N-th address from the right of
+ * X-Forwarded-For (the one the outermost trusted proxy saw), so clients cannot forge it.
+ */
 export function clientAddress(
   request: Request,
   server: { requestIP(r: Request): { address: string } | null } | null,
+  trustedHops = 0,
 ): string {
-  return server?.requestIP(request)?.address ?? "unknown";
+  const peer = server?.requestIP(request)?.address ?? "unknown";
+  if (trustedHops === 0) return peer;
+  const forwarded = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  return forwarded[forwarded.length - trustedHops] ?? forwarded[0] ?? peer;
 }

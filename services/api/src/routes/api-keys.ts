@@ -12,7 +12,7 @@ import { pageQuery } from "../http/paging.ts";
 import { presentApiKey, presentPage } from "../present.ts";
 
 export function apiKeyRoutes(deps: ApiDeps) {
-  const audit = auditor(deps.db);
+  const audit = auditor(deps.db, deps.config.trustProxyHops);
   const { db } = deps;
   return new Elysia({ prefix: "/api/api-keys" })
     .post(

@@ -70,7 +70,7 @@ export function authRoutes(deps: ApiDeps) {
           return failed("invalid_request", error as AppError);
         }
         const email = credentials.email.toLowerCase();
-        const ip = clientAddress(request, server);
+        const ip = clientAddress(request, server, deps.config.trustProxyHops);
 
         const checks: RateLimitResult[] = await Promise.all([
           limiter.limit("login-ip", ip),
@@ -145,7 +145,7 @@ export function authRoutes(deps: ApiDeps) {
           orgId: caller.orgId,
           userId: caller.userId,
           action: "auth.logout",
-          ip: clientAddress(request, server),
+          ip: clientAddress(request, server, deps.config.trustProxyHops),
         });
         set.headers["set-cookie"] = clearSessionCookie({ secure: isSecure(request, deps) });
         set.status = 204;

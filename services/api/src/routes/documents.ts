@@ -26,7 +26,7 @@ import { queueJob } from "./queue-job.ts";
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function documentRoutes(deps: ApiDeps) {
-  const audit = auditor(deps.db);
+  const audit = auditor(deps.db, deps.config.trustProxyHops);
   const { db, store, config } = deps;
 
   async function upload(request: Request, caller: Principal) {
@@ -75,7 +75,7 @@ export function documentRoutes(deps: ApiDeps) {
       "",
       async ({ request, server, set }) => {
         const caller = await authorize(request, deps);
-        const ip = clientAddress(request, server);
+        const ip = clientAddress(request, server, deps.config.trustProxyHops);
         const { document, pipelineId } = await upload(request, caller);
         await audit({ request, server }, caller, {
           action: "document.upload",

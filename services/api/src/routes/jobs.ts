@@ -31,7 +31,7 @@ const lastEventId = (request: Request) => {
 export function jobRoutes(deps: ApiDeps) {
   const { db, store } = deps;
 
-  const audit = auditor(db);
+  const audit = auditor(db, deps.config.trustProxyHops);
 
   return new Elysia({ prefix: "/api" })
     .post(
@@ -45,7 +45,7 @@ export function jobRoutes(deps: ApiDeps) {
           caller,
           document.id,
           body.pipelineId,
-          clientAddress(request, server),
+          clientAddress(request, server, deps.config.trustProxyHops),
         );
         set.status = 201;
         Object.assign(set.headers, caller.limitHeaders);

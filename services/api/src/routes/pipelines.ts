@@ -42,7 +42,7 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export function pipelineRoutes(deps: ApiDeps) {
   const { db } = deps;
-  const audit = auditor(db);
+  const audit = auditor(db, deps.config.trustProxyHops);
 
   return new Elysia({ prefix: "/api/pipelines" })
     .get(

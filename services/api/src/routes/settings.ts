@@ -37,7 +37,7 @@ const settingsBody = z
   .refine((b) => Object.keys(b).length > 0, "give at least one of promptTemplates, ai, secrets");
 
 export function settingsRoutes(deps: ApiDeps) {
-  const audit = auditor(deps.db);
+  const audit = auditor(deps.db, deps.config.trustProxyHops);
   const { db } = deps;
   return new Elysia({ prefix: "/api" })
     .get("/settings", async ({ request, set }) => {

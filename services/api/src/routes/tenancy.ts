@@ -63,7 +63,7 @@ function checkRoleGrant(caller: Principal, wanted: string | undefined) {
 }
 
 export function tenancyRoutes(deps: ApiDeps) {
-  const audit = auditor(deps.db);
+  const audit = auditor(deps.db, deps.config.trustProxyHops);
   const { db } = deps;
 
   return new Elysia({ prefix: "/api" })

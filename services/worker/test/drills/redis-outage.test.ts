@@ -5,7 +5,7 @@
  */
 
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { tempDir, waitFor } from "@crpipeline/testing";
+import { tempDir, waitFor, waitForRoomInWindow } from "@crpipeline/testing";
 import {
   ADMIN,
   type ApiClient,
@@ -84,6 +84,8 @@ test.skipIf(!available)("rate limits hold through a Redis outage and use Redis a
   const readiness = await waitForReadiness(first.url, 503);
   const before = await fallbacks(first.service);
   for (let i = 0; i < CALLS_DURING_OUTAGE; i += 1) await me();
+  // Both bursts must each fall inside one account window to hit the limit at an exact count.
+  await waitForRoomInWindow(5 * 60_000, 15_000);
   const victim = await badLogins(apiClient(first.url), "victim@drill.test", ACCOUNT_LIMIT + 1);
   statuses.push(...victim.map((r) => r.status));
   const outageFallbacks = (await fallbacks(first.service)) - before;
@@ -108,6 +110,7 @@ test.skipIf(!available)("rate limits hold through a Redis outage and use Redis a
   const keys = (await redis.command("KEYS", ["crp:rl:*"])) as string[];
 
   // A limit used up on one replica holds on the other: the count lives in Redis.
+  await waitForRoomInWindow(5 * 60_000, 15_000);
   const onFirst = await badLogins(apiClient(first.url), "shared@drill.test", ACCOUNT_LIMIT);
   const [onSecond] = await badLogins(apiClient(second.url), "shared@drill.test", 1);
   statuses.push(...onFirst.map((r) => r.status), onSecond?.status ?? 0);
