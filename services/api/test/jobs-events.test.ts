@@ -123,6 +123,16 @@ describeEachApi("job and event routes", (api) => {
     expect(download.headers.get("content-type")).toBe("application/json");
     expect(download.headers.get("content-disposition")).toContain(`${job.id}-0-ocr.json`);
     expect(Buffer.compare(new Uint8Array(await download.arrayBuffer()), bytes)).toBe(0);
+
+    const audit = await api().call<{ items: { targetId: string; userId: string }[] }>(
+      "GET",
+      "/api/audit?action=output.download",
+      tenant.admin.token,
+    );
+    expect(audit.body.items.map((e) => [e.targetId, e.userId])).toContainEqual([
+      output.id,
+      tenant.user.user.id,
+    ]);
   });
 
   test("job SSE: the snapshot first, a job.status event on cancel, then the stream ends", async () => {

@@ -117,13 +117,20 @@ export function jobRoutes(deps: ApiDeps) {
     )
     .get(
       "/jobs/:id/outputs/:outputId",
-      async ({ request, params }) => {
+      async ({ request, params, server }) => {
         const caller = await authorize(request, deps);
         const output = await getStageOutput(db, caller.orgId, params.id, params.outputId);
         if (!output) throw notFound("Stage output");
         const extension = output.storageKey.split(".").pop() ?? "bin";
         const filename = `${params.id}-${output.index}-${output.stage}.${extension}`;
-        return downloadResponse(store, output.storageKey, filename);
+        const response = await downloadResponse(store, output.storageKey, filename);
+        await audit({ request, server }, caller, {
+          action: "output.download",
+          targetType: "stage_output",
+          targetId: output.id,
+          details: { jobId: params.id, stage: output.stage, name: output.name },
+        });
+        return response;
       },
       { params: z.object({ id: z.string().min(1).max(64), outputId: z.string().min(1).max(64) }) },
     )
