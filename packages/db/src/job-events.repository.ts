@@ -6,9 +6,11 @@ import { parseJson, toJson, toNumber } from "./values.ts";
 // Tailing by id needs ids to become visible in increasing order. Postgres assigns identity
 // values at insert but transactions commit in any order, so a reader could see id 11, move its
 // cursor past 10 and never see 10. Appends therefore take a transaction-scoped advisory lock
-// first, which makes "id assigned" and "committed" happen in the same order. SQLite has a single
-// writer, so its order is already right.
-const EVENTS_LOCK = 7_245_318_002;
+// first, which makes "id assigned" and "committed" happen in the same order. Readers tail one
+// organisation at a time, so the lock is per organisation (keyed by a hash of its id; a
+// collision only serialises two organisations' appends). SQLite has a single writer, so its
+// order is already right.
+const EVENTS_LOCK_CLASS = 72_453_180;
 
 export type JobEventType = "job.created" | "job.status" | "job.progress";
 
@@ -49,7 +51,9 @@ export interface NewJobEvent {
 
 /** Appends inside the caller's transaction (the job change and its event commit together). */
 export async function insertJobEvent(tx: Executor, event: NewJobEvent): Promise<JobEvent> {
-  if (tx.engine === "postgres") await tx.sql`SELECT pg_advisory_xact_lock(${EVENTS_LOCK})`;
+  if (tx.engine === "postgres") {
+    await tx.sql`SELECT pg_advisory_xact_lock(${EVENTS_LOCK_CLASS}, hashtext(${event.orgId}))`;
+  }
   const [row] = await tx.sql`
     INSERT INTO job_events (org_id, job_id, type, payload, created_at)
     VALUES (${event.orgId}, ${event.jobId}, ${event.type}, ${toJson(event.payload)}, ${Date.now()})
@@ -88,9 +92,12 @@ export async function listJobEvents(
   return rows.map(mapEvent);
 }
 
-/** The newest event id (0 when none): where a stream that wants only new events starts. */
-export async function latestJobEventId(db: Database): Promise<number> {
-  const [row] = await db.sql`SELECT max(id) AS id FROM job_events`;
+/**
+ * The newest event id of `orgId` (0 when none): where a stream that wants only new events
+ * starts. Per organisation, because only within one are ids committed in order.
+ */
+export async function latestJobEventId(db: Database, orgId: string): Promise<number> {
+  const [row] = await db.sql`SELECT max(id) AS id FROM job_events WHERE org_id = ${orgId}`;
   return row?.id === null || row?.id === undefined ? 0 : toNumber(row.id);
 }
 

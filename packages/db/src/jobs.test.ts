@@ -153,7 +153,7 @@ describeEachEngine(
       const { db } = current();
       const a = await seedTenant(db, "a");
       const b = await seedTenant(db, "b");
-      const start = await latestJobEventId(db);
+      const start = await latestJobEventId(db, a.org.id);
       const job = await queuedJob(db, a.org.id);
       const theirs = await queuedJob(db, b.org.id);
       await cancelJob(db, a.org.id, job.id);
@@ -171,6 +171,10 @@ describeEachEngine(
       const ids = events.map((e) => e.id);
       expect(ids).toEqual([...ids].sort((x, y) => x - y));
 
+      expect(await latestJobEventId(db, a.org.id)).toBe(ids.at(-1) as number);
+      const theirEvents = await listJobEvents(db, b.org.id, { afterId: 0 });
+      expect(await latestJobEventId(db, b.org.id)).toBe(theirEvents.at(-1)?.id as number);
+      expect(ids).not.toContain(theirEvents.at(-1)?.id as number);
       const tail = await listJobEvents(db, a.org.id, { afterId: ids[0] as number });
       expect(tail.map((e) => e.id)).toEqual(ids.slice(1));
       expect(await listJobEvents(db, a.org.id, { afterId: start, jobId: theirs.id })).toEqual([]);

@@ -7,6 +7,7 @@ import { createApp, MAX_JSON_BYTES, routeTemplates } from "./app.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
 import type { ApiDeps } from "./deps.ts";
 import { createEventHub } from "./events/hub.ts";
+import { startMaintenance } from "./maintenance.ts";
 
 const SESSION_SECONDS = 12 * 60 * 60;
 
@@ -55,6 +56,11 @@ export async function startApi(
   await bootstrapAdmin(deps);
   const app = createApp(deps);
   deps.metrics.declareRoutes(routeTemplates(app));
+  const maintenance = startMaintenance({
+    db: runtime.db,
+    logger: runtime.logger.child("maintenance"),
+  });
+  void maintenance.run();
 
   const { config, logger } = runtime;
   app.listen({
@@ -75,6 +81,7 @@ export async function startApi(
     port: server.port ?? 0,
     url,
     async stop() {
+      maintenance.stop();
       deps.events.stop();
       await app.stop();
       deps.limiter.close();

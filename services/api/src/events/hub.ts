@@ -1,7 +1,8 @@
 /**
  * Fans job events out to Server-Sent Event streams. Workers may run in other processes, so the
  * hub tails the job_events table (one query per organisation with listeners, every tick)
- * instead of relying on an in-process bus.
+ * instead of relying on an in-process bus. Ids are committed in order within an organisation
+ * (see the db package), which is what makes a per-organisation cursor safe.
  */
 
 import { type Database, type JobEvent, latestJobEventId, listJobEvents } from "@crpipeline/db";
@@ -12,7 +13,8 @@ export type Listener = (event: JobEvent) => void;
 export interface EventHub {
   /** Events of `orgId` (optionally one job) after `afterId`, then every new one. */
   subscribe(orgId: string, afterId: number, listener: Listener, jobId?: string): () => void;
-  latestId(): Promise<number>;
+  /** The organisation's newest event id: where a stream of only new events starts. */
+  latestId(orgId: string): Promise<number>;
   stop(): void;
 }
 
@@ -68,7 +70,7 @@ export function createEventHub(db: Database, logger: Logger, tickMs = 250): Even
         }
       };
     },
-    latestId: () => latestJobEventId(db),
+    latestId: (orgId) => latestJobEventId(db, orgId),
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;

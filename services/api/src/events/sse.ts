@@ -28,7 +28,7 @@ const format = (event: JobEvent) =>
 
 export async function sseResponse(options: SseOptions): Promise<Response> {
   const encoder = new TextEncoder();
-  const afterId = options.lastEventId ?? (await options.hub.latestId());
+  const afterId = options.lastEventId ?? (await options.hub.latestId(options.orgId));
   let cleanup = () => {};
 
   const body = new ReadableStream<Uint8Array>({
