@@ -1,4 +1,6 @@
-/** A real Prometheus for the live-system test: scrapes given targets every second, HTTP API client. */
+/**
+ * A real Prometheus for the live-system test: scrapes given targets every second, HTTP API client.
+ */
 
 import { join } from "node:path";
 import { freePort, waitFor } from "@crpipeline/testing";

@@ -1,4 +1,6 @@
-/** Prometheus files: promtool accepts the config and rules, the unit tests pass, every alert exists. */
+/**
+ * Prometheus files: promtool accepts the config and rules, the unit tests pass, every alert exists.
+ */
 
 import { describe, expect, test } from "bun:test";
 import { requireCommand } from "@crpipeline/testing";

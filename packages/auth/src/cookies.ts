@@ -11,11 +11,13 @@ const attributes = ({ secure }: CookieOptions) =>
   ["Path=/", "HttpOnly", "SameSite=Lax", ...(secure ? ["Secure"] : [])].join("; ");
 
 export function sessionCookie(token: string, options: CookieOptions & { maxAge: number }): string {
-  return `${SESSION_COOKIE}=${token}; ${attributes(options)}; Max-Age=${Math.floor(options.maxAge)}`;
+  const maxAge = Math.floor(options.maxAge);
+  return `${SESSION_COOKIE}=${token}; ${attributes(options)}; Max-Age=${maxAge}`;
 }
 
 export function clearSessionCookie(options: CookieOptions): string {
-  return `${SESSION_COOKIE}=; ${attributes(options)}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+  const epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
+  return `${SESSION_COOKIE}=; ${attributes(options)}; Max-Age=0; Expires=${epoch}`;
 }
 
 type HeaderSource = Headers | Record<string, string | undefined>;

@@ -1,4 +1,6 @@
-/** The 401 errors a session token can fail with, one code per reason so clients and logs can tell. */
+/**
+ * The 401 errors a session token can fail with, one code per reason so clients and logs can tell.
+ */
 
 import { AppError } from "@crpipeline/errors";
 

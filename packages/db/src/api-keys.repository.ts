@@ -123,7 +123,9 @@ export function listApiKeys(
   });
 }
 
-/** True when a live key of `orgId` was revoked now; false when unknown, foreign or already revoked. */
+/**
+ * True when a live key of `orgId` was revoked now; false when unknown, foreign or already revoked.
+ */
 export async function revokeApiKey(db: Database, orgId: string, id: string): Promise<boolean> {
   const result = await db.sql`
     UPDATE api_keys SET revoked_at = ${Date.now()}

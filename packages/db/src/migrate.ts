@@ -21,7 +21,8 @@ export async function migrate(
   return db.transaction(async (tx) => {
     if (tx.engine === "postgres") await tx.sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx.sql.unsafe(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS schema_migrations " +
+        "(id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     );
     const done = new Set(
       (await tx.sql<{ id: string }>`SELECT id FROM schema_migrations`).map((r) => r.id),
@@ -39,7 +40,8 @@ export async function migrate(
 
 async function apply(tx: Executor, migration: Migration): Promise<void> {
   for (const statement of migration.statements(tx.engine)) await tx.sql.unsafe(statement);
-  await tx.sql`INSERT INTO schema_migrations (id, applied_at) VALUES (${migration.id}, ${Date.now()})`;
+  await tx.sql`
+    INSERT INTO schema_migrations (id, applied_at) VALUES (${migration.id}, ${Date.now()})`;
 }
 
 /** Ids of the migrations recorded as applied, in order. */

@@ -70,7 +70,9 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
-/** Whether retrying can help: app errors say so themselves, unknown errors are assumed transient. */
+/**
+ * Whether retrying can help: app errors say so themselves, unknown errors are assumed transient.
+ */
 export function isRetryable(error: unknown): boolean {
   return isAppError(error) ? error.retryable : true;
 }

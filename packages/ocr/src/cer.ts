@@ -1,6 +1,10 @@
-/** Character error rate: how far recognised text is from the ground truth, for tests and benches. */
+/**
+ * Character error rate: how far recognised text is from the ground truth, for tests and benches.
+ */
 
-/** Compare text, not layout: Unicode compatibility forms (ligatures), whitespace runs as one space. */
+/**
+ * Compare text, not layout: Unicode compatibility forms (ligatures), whitespace runs as one space.
+ */
 function normalise(text: string): string[] {
   return Array.from(text.normalize("NFKC").replace(/\s+/g, " ").trim());
 }

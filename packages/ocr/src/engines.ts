@@ -1,4 +1,6 @@
-/** Picks the OCR engine a stage asks for and gives every engine the same page-in, text-out shape. */
+/**
+ * Picks the OCR engine a stage asks for and gives every engine the same page-in, text-out shape.
+ */
 
 import { AppError, isAppError } from "@crpipeline/errors";
 import type { OcrStage } from "@crpipeline/pipeline";

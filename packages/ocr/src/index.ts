@@ -1,4 +1,6 @@
-/** OCR: text from PDFs (text layer or rendered pages), images and plain text, with three engines. */
+/**
+ * OCR: text from PDFs (text layer or rendered pages), images and plain text, with three engines.
+ */
 
 export { cer } from "./cer.ts";
 export { DEFAULT_LIMITS, type OcrLimits } from "./engines.ts";

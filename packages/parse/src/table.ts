@@ -81,8 +81,9 @@ function splitRow(line: string, delimiter: string | undefined): string[] {
 
 /**
  * OCR sometimes leaves two spaces inside a description ("Freight  surcharge"), which the default
- * delimiter splits into an extra cell. Text columns usually come first and numbers last, so a row with more cells
- * than the header joins its leading cells back together. Shorter rows are left as they are.
+ * delimiter splits into an extra cell. Text columns usually come first and numbers last, so a row
+ * with more cells than the header joins its leading cells back together. Shorter rows are left as
+ * they are.
  */
 function fitRow(row: string[], width: number): string[] {
   if (width === 0 || row.length <= width) return row;

@@ -1,4 +1,6 @@
-/** Rate limiting: named sliding-window policies over Redis, Upstash or the process, with fallback. */
+/**
+ * Rate limiting: named sliding-window policies over Redis, Upstash or the process, with fallback.
+ */
 
 export {
   createRateLimiter,

@@ -1,4 +1,6 @@
-/** Report stage: a Markdown template filled from a job's outputs, rendered to PDF with a summary. */
+/**
+ * Report stage: a Markdown template filled from a job's outputs, rendered to PDF with a summary.
+ */
 
 export {
   defaultTitle,

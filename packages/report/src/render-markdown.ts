@@ -77,7 +77,9 @@ export function renderReportMarkdown(
   const omitted = markdown.length - end;
   const kept = markdown.slice(0, end);
   warnings.push(`The report was cut to ${end} characters of Markdown`);
-  const note = `\n\n---\n\n*[The report was cut here: ${omitted} more characters of Markdown were not rendered. The stage outputs hold the complete data.]*\n`;
+  const note =
+    `\n\n---\n\n*[The report was cut here: ${omitted} more characters of Markdown were not ` +
+    "rendered. The stage outputs hold the complete data.]*\n";
   const fence = unclosedFence(kept);
   return { markdown: `${kept}${fence ? `\n${fence}` : ""}${note}`, warnings };
 }

@@ -63,7 +63,8 @@ export async function runReportStage(input: {
   const rendered = await renderPdfDocument(markdown, { title, date: context.date });
   if (rendered.replacedCharacters > 0) {
     warnings.push(
-      `${rendered.replacedCharacters} characters have no glyph in the PDF's standard fonts and are shown as "?"`,
+      `${rendered.replacedCharacters} characters have no glyph in the PDF's standard fonts ` +
+        'and are shown as "?"',
     );
   }
 

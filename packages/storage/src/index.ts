@@ -1,4 +1,7 @@
-/** Object storage for crPipeline: an S3 client that any S3-compatible server (or the embedded one) serves. */
+/**
+ * Object storage for crPipeline: an S3 client that any S3-compatible server (or the embedded one)
+ * serves.
+ */
 
 export { contentDisposition } from "./disposition.ts";
 export { type EmbeddedS3, type EmbeddedS3Options, startEmbeddedS3 } from "./embedded.ts";

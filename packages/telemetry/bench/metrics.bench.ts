@@ -1,4 +1,6 @@
-/** Cost of the metrics layer: ns per recording call and /metrics render time, against prom-client. */
+/**
+ * Cost of the metrics layer: ns per recording call and /metrics render time, against prom-client.
+ */
 
 import client from "prom-client";
 import { createTestTelemetry } from "../src/index.ts";

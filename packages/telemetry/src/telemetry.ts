@@ -2,8 +2,8 @@
 
 import type { Config } from "@crpipeline/config";
 import { type Logger, silentLogger } from "@crpipeline/log";
-import { OTLPMetricExporter as OtlpJsonExporter } from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as OtlpProtoExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { OTLPMetricExporter as JsonExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as ProtoExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -61,7 +61,7 @@ function otlpReader(config: TelemetryConfig): MetricReader {
   const base = (config.otlpEndpoint ?? DEFAULT_OTLP_BASE).replace(/\/$/, "");
   const url = config.otlpMetricsEndpoint ?? `${base}/v1/metrics`;
   const exporter =
-    protocol === "http/json" ? new OtlpJsonExporter({ url }) : new OtlpProtoExporter({ url });
+    protocol === "http/json" ? new JsonExporter({ url }) : new ProtoExporter({ url });
   return new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: config.otlpInterval,

@@ -74,7 +74,8 @@ export async function startApi(
   });
   const server = app.server;
   if (!server) throw new Error(`cannot listen on ${config.apiHost}:${config.apiPort}`);
-  const url = `http://${config.apiHost === "0.0.0.0" ? "127.0.0.1" : config.apiHost}:${server.port}`;
+  const host = config.apiHost === "0.0.0.0" ? "127.0.0.1" : config.apiHost;
+  const url = `http://${host}:${server.port}`;
   logger.info({ url }, "api listening");
 
   return {

@@ -1,4 +1,6 @@
-/** Test harness: a real API on port 0 over a real runtime (SQLite or Postgres, S3), driven by fetch. */
+/**
+ * Test harness: a real API on port 0 over a real runtime (SQLite or Postgres, S3), driven by fetch.
+ */
 
 import { afterAll, beforeAll, describe, setDefaultTimeout } from "bun:test";
 import { request as httpRequest } from "node:http";

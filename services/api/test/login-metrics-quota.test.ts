@@ -1,4 +1,6 @@
-/** Login failures and rate limits as metrics and headers; HTTP metrics by template; upload quota. */
+/**
+ * Login failures and rate limits as metrics and headers; HTTP metrics by template; upload quota.
+ */
 
 import { expect, test } from "bun:test";
 import { parseSamples, sampleValue } from "@crpipeline/telemetry";

@@ -1,4 +1,6 @@
-/** With a real Redis, two API instances share the login limits: the account limit holds across both. */
+/**
+ * With a real Redis, two API instances share the login limits: the account limit holds across both.
+ */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";

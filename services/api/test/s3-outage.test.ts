@@ -1,4 +1,6 @@
-/** S3 going down and coming back: uploads answer 503 and write nothing, /readyz says so, recovery. */
+/**
+ * S3 going down and coming back: uploads answer 503 and write nothing, /readyz says so, recovery.
+ */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";

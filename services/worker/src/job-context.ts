@@ -1,4 +1,6 @@
-/** What the stages of one job read: the job, its document's bytes, org settings, earlier outputs. */
+/**
+ * What the stages of one job read: the job, its document's bytes, org settings, earlier outputs.
+ */
 
 import {
   type Database,

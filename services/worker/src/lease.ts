@@ -1,4 +1,6 @@
-/** Keeps a claimed job's lease alive while it runs, and notices cancel requests between renewals. */
+/**
+ * Keeps a claimed job's lease alive while it runs, and notices cancel requests between renewals.
+ */
 
 import { type Database, isCancelRequested, renewLease } from "@crpipeline/db";
 import type { Logger } from "@crpipeline/log";

@@ -1,4 +1,6 @@
-/** Block-level Markdown (headings, paragraphs, lists, code, rules, quotes, page breaks) on pages. */
+/**
+ * Block-level Markdown (headings, paragraphs, lists, code, rules, quotes, page breaks) on pages.
+ */
 
 import type { Token, Tokens } from "marked";
 import type { Flow, Frame } from "./flow.ts";

@@ -129,10 +129,14 @@ export function inlineRuns(
 }
 
 function styleKey(style: InlineStyle): string {
-  return `${fontFor(style)}|${style.code ?? ""}|${style.link ?? ""}|${style.color ?? ""}|${style.strike ?? ""}|${style.underline ?? ""}`;
+  const { code, link, color, strike, underline } = style;
+  return [fontFor(style), code, link, color, strike, underline].map((v) => v ?? "").join("|");
 }
 
-/** Breaks runs into lines no wider than `maxWidth`: greedy, at spaces, inside words only if one word is wider than a line. */
+/**
+ * Breaks runs into lines no wider than `maxWidth`: greedy, at spaces, inside words only if one word
+ * is wider than a line.
+ */
 export function layoutRuns(
   flow: Flow,
   runs: readonly Run[],

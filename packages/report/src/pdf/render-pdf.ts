@@ -1,4 +1,7 @@
-/** Markdown to a paginated PDF with the standard fonts: metadata, page breaks, "Page n of m" footers. */
+/**
+ * Markdown to a paginated PDF with the standard fonts: metadata, page breaks, "Page n of m"
+ * footers.
+ */
 
 import { Lexer } from "marked";
 import PDFDocument from "pdfkit";

@@ -46,7 +46,9 @@ function lineCounter(source: string): (index: number) => number {
   };
 }
 
-/** Block tags alone on their line take the whole line with them, so `{{#each}}` rows stay a table. */
+/**
+ * Block tags alone on their line take the whole line with them, so `{{#each}}` rows stay a table.
+ */
 function standaloneRange(source: string, start: number, end: number): [number, number] {
   const lineStart = source.lastIndexOf("\n", start - 1) + 1;
   const newline = source.indexOf("\n", end);

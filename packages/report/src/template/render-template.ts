@@ -1,4 +1,7 @@
-/** Fills a parsed template from a scope of values, in one pass: inserted text is never re-read as template. */
+/**
+ * Fills a parsed template from a scope of values, in one pass: inserted text is never re-read as
+ * template.
+ */
 
 import {
   escapeMarkdown,
@@ -76,8 +79,8 @@ export function renderTemplate(
   const cut = (text: string, source: string): [string, string] => {
     if (text.length <= limits.maxValueChars) return [text, ""];
     warnings.add(`${source} was cut to ${limits.maxValueChars} characters`);
-    const omitted = text.length - limits.maxValueChars;
-    const note = `\n\n*[… ${omitted} more characters not shown; the stage outputs hold them all.]*\n`;
+    const more = text.length - limits.maxValueChars;
+    const note = `\n\n*[… ${more} more characters not shown; the stage outputs hold them all.]*\n`;
     return [text.slice(0, limits.maxValueChars), note];
   };
 

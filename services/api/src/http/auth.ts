@@ -1,4 +1,6 @@
-/** Resolves the caller (session token or API key), applies the per-caller rate limit, checks roles. */
+/**
+ * Resolves the caller (session token or API key), applies the per-caller rate limit, checks roles.
+ */
 
 import {
   authenticateToken,

@@ -5,7 +5,7 @@ const MAX_NAME = 200;
 export function safeDisplayName(raw: string | undefined): string {
   const base = (raw ?? "").split(/[\\/]/).pop() ?? "";
   const cleaned = base
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/\s+/g, " ")
     .trim()

@@ -1,4 +1,6 @@
-/** Streams one multipart file to a consumer while enforcing the size limit and sniffing the type. */
+/**
+ * Streams one multipart file to a consumer while enforcing the size limit and sniffing the type.
+ */
 
 import { Readable } from "node:stream";
 import { AppError, badRequest } from "@crpipeline/errors";
@@ -24,7 +26,9 @@ export interface UploadResult<T> {
 const tooLarge = (maxBytes: number) =>
   new AppError("too_large", `File is larger than the limit of ${maxBytes} bytes`, 413);
 
-/** Collects at least SNIFF_BYTES (or everything, if the file is smaller) before the type is known. */
+/**
+ * Collects at least SNIFF_BYTES (or everything, if the file is smaller) before the type is known.
+ */
 function readHead(file: Readable): Promise<{ head: Buffer; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -1,4 +1,6 @@
-/** Fault-drill helpers: an HTTP client of the API, a holdable AI endpoint, cleanup and summaries. */
+/**
+ * Fault-drill helpers: an HTTP client of the API, a holdable AI endpoint, cleanup and summaries.
+ */
 
 import { join } from "node:path";
 import { waitFor } from "@crpipeline/testing";

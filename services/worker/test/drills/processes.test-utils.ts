@@ -1,4 +1,6 @@
-/** Drill helpers: crPipeline's entry points as real child processes, with their logs and metrics. */
+/**
+ * Drill helpers: crPipeline's entry points as real child processes, with their logs and metrics.
+ */
 
 import { join } from "node:path";
 import { sampleValue } from "@crpipeline/telemetry";
