@@ -86,6 +86,8 @@ describeEachEngine(
 
       const claim = await claimJob(db, { workerId: "new", leaseSeconds: 5, now: t0 + 6_000 });
       expect(claim?.reclaimed).toBe(true);
+      // It waited from the old lease's end (t0 + 5 s), not from when it was first queued.
+      expect(claim?.queueWaitMs).toBe(1_000);
       expect(claim?.job).toMatchObject({
         id: job.id,
         attempts: 2,

@@ -18,7 +18,10 @@ export interface Claim {
   job: Job;
   /** True when the job was taken over from a worker whose lease expired. */
   reclaimed: boolean;
-  /** Time from queued to this claim, in ms (for job_queue_wait_seconds). */
+  /**
+   * Time the job waited for this claim, in ms (for job_queue_wait_seconds): since it was queued,
+   * or for a take-over since the dead worker's lease expired, so the dead run is not counted.
+   */
   queueWaitMs: number;
 }
 
@@ -31,8 +34,12 @@ export async function claimJob(db: Database, options: ClaimOptions): Promise<Cla
   const now = options.now ?? Date.now();
   return db.transaction(async (tx) => {
     const lock = tx.engine === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    const [candidate] = await tx.sql.unsafe<{ id: string; status: string }>(
-      `SELECT id, status FROM jobs
+    const [candidate] = await tx.sql.unsafe<{
+      id: string;
+      status: string;
+      lease_expires_at: unknown;
+    }>(
+      `SELECT id, status, lease_expires_at FROM jobs
        WHERE (status = 'queued' AND (not_before IS NULL OR not_before <= $1))
           OR (status = 'running' AND lease_expires_at < $2 AND attempts < max_attempts)
        ORDER BY queued_at, id
@@ -52,7 +59,9 @@ export async function claimJob(db: Database, options: ClaimOptions): Promise<Cla
         RETURNING *`,
     );
     if (!job) return null;
-    return { job, reclaimed: candidate.status === "running", queueWaitMs: now - job.queuedAt };
+    const reclaimed = candidate.status === "running";
+    const waitingSince = reclaimed ? Number(candidate.lease_expires_at) : job.queuedAt;
+    return { job, reclaimed, queueWaitMs: now - waitingSince };
   });
 }
 

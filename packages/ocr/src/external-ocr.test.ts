@@ -126,8 +126,10 @@ describe("extract with an external OCR service", () => {
     expect(await ocrErrors()).toBe(before + ATTEMPTS);
   });
 
-  test("a refused request (400) is not retried", async () => {
+  test("a refused request (400) is not retried, and the failed call is still timed", async () => {
     const before = await ocrErrors();
+    const timed = () => metricValue(telemetry, "ocr_duration_seconds_count", { engine: "external" });
+    const timedBefore = await timed();
     plan = ["400"];
     const error = await rejection(extract());
 
@@ -135,6 +137,7 @@ describe("extract with an external OCR service", () => {
     expect((error as AppError).message).toContain("answered 400: bad image");
     expect(received).toHaveLength(1);
     expect(await ocrErrors()).toBe(before + 1);
+    expect(await timed()).toBe(timedBefore + 1);
   });
 
   test("an answer without text is an error, not an empty page", async () => {

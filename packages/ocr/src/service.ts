@@ -114,10 +114,13 @@ export function createOcrService(deps: OcrServiceDeps): OcrService {
     });
 
     const ocr = async (image: PageImage, number: number): Promise<OcrPage> => {
+      // Every call is timed, failed ones too: a slow, failing engine shows on the OCR panel.
       const begun = performance.now();
-      const text = await engine(image, number);
-      metrics.ocrCall(stage.engine, (performance.now() - begun) / 1000);
-      return { number, text: tidy(text), source: "ocr" };
+      try {
+        return { number, text: tidy(await engine(image, number)), source: "ocr" };
+      } finally {
+        metrics.ocrCall(stage.engine, (performance.now() - begun) / 1000);
+      }
     };
     const loop = { concurrency, signal, onProgress };
 

@@ -19,6 +19,8 @@ import type { HistogramZeros } from "./histogram-zeros.ts";
 
 export interface Metrics {
   jobFinished(status: JobFinalStatus, seconds: number): void;
+  /** A job canceled while still queued: counted in `jobs_total`, with no claim-to-end duration. */
+  jobCanceledInQueue(): void;
   stageFinished(stage: StageType, status: StageStatus, seconds: number): void;
   ocrCall(engine: OcrEngine, seconds: number): void;
   aiOcrError(service: AiOcrService): void;
@@ -92,6 +94,7 @@ export function createMetrics(meter: Meter, zeros?: HistogramZeros): Metrics {
       counter("jobs_total").add(1, { status });
       histogram("job_duration_seconds").record(seconds, { status });
     },
+    jobCanceledInQueue: () => counter("jobs_total").add(1, { status: "canceled" }),
     stageFinished: (stage, status, seconds) =>
       histogram("stage_duration_seconds").record(seconds, { stage, status }),
     ocrCall: (engine, seconds) => histogram("ocr_duration_seconds").record(seconds, { engine }),

@@ -2,6 +2,7 @@
 
 import { beforeAll, expect, test } from "bun:test";
 import { upsertStageOutput } from "@crpipeline/db";
+import { sampleValue } from "@crpipeline/telemetry";
 import { describeEachApi, type Tenant, type TestApi } from "./api.test-utils.ts";
 import { readSse } from "./sse.test-utils.ts";
 
@@ -45,6 +46,9 @@ describeEachApi("job and event routes", (api) => {
     expect(got.status).toBe(200);
     expect(got.body.job).toMatchObject({ id: job.id, status: "queued", outputs: [] });
 
+    const canceledCount = async () =>
+      sampleValue(await api().scrape(), "jobs_total", { status: "canceled" });
+    const countedBefore = await canceledCount();
     const canceled = await api().call<{ job: JobBody }>(
       "POST",
       `/api/jobs/${job.id}/cancel`,
@@ -54,6 +58,8 @@ describeEachApi("job and event routes", (api) => {
     expect(canceled.body.job.status).toBe("canceled");
     const twice = await api().call("POST", `/api/jobs/${job.id}/cancel`, tenant.user.token);
     expect(twice.status).toBe(409);
+    // A job canceled in the queue reached its final state here: counted once, by the API.
+    expect(await canceledCount()).toBe(countedBefore + 1);
 
     const other = await createJob(api(), tenant, documentId, pipelineId);
     const canceledList = await api().call<{ items: JobBody[]; total: number }>(

@@ -90,6 +90,8 @@ export function jobRoutes(deps: ApiDeps) {
         const caller = await authorize(request, deps);
         const job = await cancelJob(db, caller.orgId, params.id);
         if (!job) throw notFound("Job");
+        // A queued job ends here; a running one ends in its worker, which counts it there.
+        if (job.status === "canceled") deps.metrics.jobCanceledInQueue();
         await audit({ request, server }, caller, {
           action: "job.cancel",
           targetType: "job",
