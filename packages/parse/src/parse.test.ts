@@ -78,19 +78,24 @@ describe("regex", () => {
     expect(result.regex?.day).toEqual(["14", "13"]);
   });
 
+  // The schema refuses these on write (packages/pipeline); a stage stored before that check, or
+  // built without it, still fails with a clear 422 at run time.
   test("an unknown group name or number is a 422 naming the pattern", async () => {
-    const named = runParse(
-      stage({ regex: [{ name: "total", pattern: "Total (?<amount>\\d+)", group: "sum" }] }),
-      INVOICE,
-    );
+    const unvalidated = (pattern: string, group: number | string) => ({
+      type: "parse" as const,
+      regex: [{ name: typeof group === "string" ? "total" : "n", pattern, group }],
+    });
+    const named = runParse(unvalidated("Total (?<amount>\\d+)", "sum"), INVOICE);
     await expect(named).rejects.toMatchObject({
       status: 422,
       code: "parse_invalid_group",
-      message: 'regex "total" has no capture group named "sum"',
+      message: 'regex "total" names no group of the pattern (its named groups: amount)',
     });
 
-    const numbered = runParse(stage({ regex: [{ name: "n", pattern: "(a)(b)", group: 3 }] }), "ab");
-    await expect(numbered).rejects.toThrow('regex "n" has no group 3 (it has 2 capture groups)');
+    const numbered = runParse(unvalidated("(a)(b)", 3), "ab");
+    await expect(numbered).rejects.toThrow(
+      'regex "n" asks for group 3 but the pattern has 2 capture groups',
+    );
   });
 
   test("stops at the match cap and says so", async () => {

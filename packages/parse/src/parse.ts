@@ -1,6 +1,6 @@
 /** The parse stage: keywords, regex matches, a table and selected lines out of a stage's text. */
 
-import type { ParseStage } from "@crpipeline/pipeline";
+import { normaliseGroup, type ParseStage } from "@crpipeline/pipeline";
 import { findKeywords, type KeywordHits } from "./keywords.ts";
 import { nonEmptyLines, splitLines } from "./lines.ts";
 import type { RegexTask } from "./regex-match.ts";
@@ -97,9 +97,4 @@ export async function runParse(
 
   if (notes.length > 0) result.notes = notes;
   return result;
-}
-
-/** A group given as digits ("2") means the numbered group: group names cannot start with one. */
-function normaliseGroup(group: number | string | undefined): number | string | undefined {
-  return typeof group === "string" && /^\d+$/.test(group) ? Number(group) : group;
 }

@@ -5,16 +5,16 @@
  */
 
 import { AppError } from "@crpipeline/errors";
+import { type CaptureGroups, captureGroups, groupProblem } from "@crpipeline/pipeline";
 import type { RegexRequest, RegexTask, TaskResult, WorkerMessage } from "./regex-match.ts";
 
 const WORKER_URL = new URL("./regex-worker.ts", import.meta.url).href;
 
 /** Checks a task before any thread starts: the pattern compiles and its group exists. */
 export function checkTask(task: RegexTask): void {
-  let probe: RegExpExecArray | null;
+  let groups: CaptureGroups;
   try {
-    // An extra empty alternative always matches "", which reveals every group the pattern has.
-    probe = new RegExp(`${task.source}|`, task.flags).exec("");
+    groups = captureGroups(task.source, task.flags);
   } catch (error) {
     throw new AppError(
       "parse_invalid_regex",
@@ -22,23 +22,9 @@ export function checkTask(task: RegexTask): void {
       422,
     );
   }
-  if (task.kind !== "matches" || task.group === undefined || !probe) return;
-
-  const groupCount = probe.length - 1;
-  if (typeof task.group === "number" && task.group > groupCount) {
-    throw new AppError(
-      "parse_invalid_group",
-      `regex "${task.label}" has no group ${task.group} (it has ${groupCount} capture groups)`,
-      422,
-    );
-  }
-  if (typeof task.group === "string" && !(task.group in (probe.groups ?? {}))) {
-    throw new AppError(
-      "parse_invalid_group",
-      `regex "${task.label}" has no capture group named "${task.group}"`,
-      422,
-    );
-  }
+  if (task.kind !== "matches" || task.group === undefined) return;
+  const problem = groupProblem(task.group, groups);
+  if (problem) throw new AppError("parse_invalid_group", `regex "${task.label}" ${problem}`, 422);
 }
 
 /** Runs the tasks in one worker; each task gets `timeoutMs` from the moment it starts. */

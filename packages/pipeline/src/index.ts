@@ -2,6 +2,9 @@
 
 import { AppError } from "@crpipeline/errors";
 import { z } from "zod";
+import { type CaptureGroups, captureGroups, groupProblem } from "./regex.ts";
+
+export { type CaptureGroups, captureGroups, groupProblem, normaliseGroup } from "./regex.ts";
 
 const MAX_PATTERN = 500;
 
@@ -21,6 +24,34 @@ const regexSource = z
     },
     { message: "is not a valid regular expression" },
   );
+
+const regexRule = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier"),
+    pattern: regexSource,
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, "may only contain i, m, s, u")
+      .refine((flags) => new Set(flags).size === flags.length, "may not repeat a flag")
+      .optional(),
+    /** Capture group to return: a number or a named group; default the whole match. */
+    group: z.union([z.number().int().min(0).max(99), z.string().min(1)]).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    let groups: CaptureGroups;
+    try {
+      groups = captureGroups(rule.pattern, rule.flags);
+    } catch {
+      // Without flags regexSource has already said the pattern does not compile.
+      if (rule.flags) {
+        const message = `is not a valid regular expression with flags "${rule.flags}"`;
+        ctx.addIssue({ code: "custom", path: ["pattern"], message });
+      }
+      return;
+    }
+    const problem = rule.group === undefined ? null : groupProblem(rule.group, groups);
+    if (problem) ctx.addIssue({ code: "custom", path: ["group"], message: problem });
+  });
 
 export const ocrStageSchema = z.strictObject({
   type: z.literal("ocr"),
@@ -50,21 +81,7 @@ export const aiStageSchema = z.strictObject({
 export const parseStageSchema = z.strictObject({
   type: z.literal("parse"),
   keywords: z.array(z.string().min(1).max(200)).max(200).optional(),
-  regex: z
-    .array(
-      z.strictObject({
-        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier"),
-        pattern: regexSource,
-        flags: z
-          .string()
-          .regex(/^[imsu]*$/, "may only contain i, m, s, u")
-          .optional(),
-        /** Capture group to return: a number or a named group; default the whole match. */
-        group: z.union([z.number().int().min(0).max(99), z.string().min(1)]).optional(),
-      }),
-    )
-    .max(50)
-    .optional(),
+  regex: z.array(regexRule).max(50).optional(),
   table: z
     .strictObject({
       headerKeywords: z.array(z.string().min(1)).min(1).max(50),
