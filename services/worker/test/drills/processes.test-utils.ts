@@ -139,13 +139,17 @@ export async function spawnService(
   return service;
 }
 
-/** Starts the API and waits until it answers `/healthz`; its base URL is returned with it. */
+/**
+ * Starts the API (or `services`, the all-in-one process that serves it too) and waits until it
+ * answers `/healthz`; its base URL is returned with it.
+ */
 export async function spawnApi(
   env: Record<string, string>,
   name = "api",
+  entry: "api" | "services" = "api",
 ): Promise<{ service: ServiceProcess; url: string }> {
   const port = await freePort();
-  const service = await spawnService("api", { ...env, API_PORT: String(port) }, name);
+  const service = await spawnService(entry, { ...env, API_PORT: String(port) }, name);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
