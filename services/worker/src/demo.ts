@@ -1,11 +1,14 @@
 /**
- * `bun run demo`: starts API + worker in this process on a temporary DATA_DIR, uploads the
- * sample documents the repository ships through the HTTP API like any client, and prints what
- * each job produced. Outputs are written to ./demo-output.
+ * `bun run demo [output dir]`: starts API + worker in this process on a fresh temporary
+ * DATA_DIR (removed on exit, so every run starts clean), uploads the sample documents the
+ * repository ships through the HTTP API like any client, and prints what each job produced.
+ * The report PDFs are written to the output directory (default ./demo-output); the process
+ * exits 1 if any job did not succeed.
  */
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { startApi } from "@crpipeline/api";
 import { loadConfig } from "@crpipeline/config";
 import { createLogger } from "@crpipeline/log";
@@ -21,10 +24,10 @@ const SAMPLES = [
   "invoice.tiff",
   "text.md",
 ];
-const OUT = join(process.cwd(), "demo-output");
+const OUT = resolve(process.argv[2] ?? "demo-output");
 const ADMIN = { email: "demo@example.com", password: "demo-password" };
 
-const dataDir = join(OUT, "data");
+const dataDir = mkdtempSync(join(tmpdir(), "crp-demo-"));
 const config = loadConfig({
   ...process.env,
   DATA_DIR: dataDir,
@@ -62,7 +65,7 @@ try {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        name: `demo-${Date.now()}`,
+        name: "demo",
         stages: [
           { type: "ocr" },
           {
@@ -115,10 +118,12 @@ try {
       `${sample.padEnd(16)} ${view.status.padEnd(9)} ${seconds.padStart(5)} s  "${preview}…"`,
     );
     if (view.error) console.log(`  error: ${view.error}`);
+    if (view.status !== "succeeded") process.exitCode = 1;
   }
   console.log(`\nreports written to ${OUT}`);
 } finally {
   await api.stop();
   await worker.stop();
   await runtime.close();
+  rmSync(dataDir, { recursive: true, force: true });
 }
