@@ -128,7 +128,8 @@ describe("extract with an external OCR service", () => {
 
   test("a refused request (400) is not retried, and the failed call is still timed", async () => {
     const before = await ocrErrors();
-    const timed = () => metricValue(telemetry, "ocr_duration_seconds_count", { engine: "external" });
+    const timed = () =>
+      metricValue(telemetry, "ocr_duration_seconds_count", { engine: "external" });
     const timedBefore = await timed();
     plan = ["400"];
     const error = await rejection(extract());

@@ -47,9 +47,7 @@ describe("parse stages", () => {
   });
 
   test("flags outside i, m, s, u, or repeated, are refused", () => {
-    expect(problems(rule({ flags: "g" }))).toContain(
-      "regex[0].flags: may only contain i, m, s, u",
-    );
+    expect(problems(rule({ flags: "g" }))).toContain("regex[0].flags: may only contain i, m, s, u");
     expect(problems(rule({ flags: "ii" }))).toContain("regex[0].flags: may not repeat a flag");
   });
 
