@@ -35,6 +35,11 @@ export interface Database extends Executor {
    * on SQLite a query on `db.sql` waits for the transaction and would deadlock it.
    */
   transaction<T>(body: (tx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * Postgres only: calls `onNotify` for each NOTIFY on `channel`, over a dedicated connection
+   * that reconnects by itself; resolves to the function that stops listening.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,10 @@ async function openPostgres(options: CreateDatabaseOptions): Promise<Database> {
     sql,
     transaction: (body) =>
       raw.begin((tx) => body({ engine: "postgres", sql: tx as unknown as Sql })) as Promise<never>,
+    async listen(channel, onNotify) {
+      const subscription = await raw.listen(channel, onNotify);
+      return () => subscription.unlisten();
+    },
     close: () => raw.close({ timeout: 5 }),
   };
 }

@@ -29,6 +29,7 @@ export {
 } from "./pagination.ts";
 export * from "./pipelines.repository.ts";
 export * from "./queue.ts";
+export * from "./queue-signal.ts";
 export * from "./revoked-tokens.repository.ts";
 export * from "./settings.repository.ts";
 export * from "./stage-outputs.repository.ts";

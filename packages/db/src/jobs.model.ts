@@ -2,6 +2,7 @@
 
 import type { Executor, Row } from "./database.ts";
 import { insertJobEvent, type JobEventType } from "./job-events.repository.ts";
+import { signalJobQueued } from "./queue-signal.ts";
 import { parseJson, toBoolean, toNumber, toNumberOrNull, toStringOrNull } from "./values.ts";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
@@ -64,7 +65,10 @@ export function mapJob(row: Row): Job {
   };
 }
 
-/** Records the job's new state as an event, inside the transaction that changed it. */
+/**
+ * Records the job's new state as an event, inside the transaction that changed it; a job that
+ * became claimable also signals the workers of other processes.
+ */
 export async function recordJobEvent(
   tx: Executor,
   job: Job,
@@ -83,6 +87,8 @@ export async function recordJobEvent(
       error: job.error,
     },
   });
+  // A retry's delayed re-queue is not claimable yet: the worker that made it comes back itself.
+  if (job.status === "queued" && job.notBefore === null) await signalJobQueued(tx);
 }
 
 /** Runs an UPDATE … RETURNING * and, when it changed a row, records the event. */

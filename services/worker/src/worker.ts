@@ -1,8 +1,11 @@
-/** The worker: claims queued jobs up to its concurrency and runs them, woken early by `wake()`. */
+/**
+ * The worker: claims queued jobs up to its concurrency and runs them, woken early by `wake()`
+ * in its own process and by Postgres NOTIFY from others.
+ */
 
 import { hostname } from "node:os";
 import { type AiClient, createAiClient } from "@crpipeline/ai";
-import { claimJob, failExpiredJobs, queueDepth } from "@crpipeline/db";
+import { claimJob, failExpiredJobs, listenForQueuedJobs, queueDepth } from "@crpipeline/db";
 import { createOcrService, type OcrService } from "@crpipeline/ocr";
 import type { Runtime } from "@crpipeline/runtime";
 import { type JobRunnerDeps, type RunningJob, startJob } from "./job-runner.ts";
@@ -140,12 +143,19 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
   }
 
   const looping = loop();
+  // On Postgres, jobs queued by other processes wake this worker at once; polling stays the
+  // safety net (expired leases, a lost LISTEN connection), so failing to listen is not fatal.
+  const listening = listenForQueuedJobs(db, () => wakeUp.wake()).catch((error) => {
+    logger.warn({ error }, "cannot LISTEN for new jobs; finding them by polling only");
+    return null;
+  });
   logger.info({ workerId, concurrency: options.concurrency }, "worker started");
 
   let stopped: Promise<void> | undefined;
   async function shutdown() {
     stopping = true;
     wakeUp.wake();
+    await (await listening)?.().catch((error) => logger.warn({ error }, "UNLISTEN failed"));
     await looping;
     for (const timer of retryTimers) clearTimeout(timer);
 
