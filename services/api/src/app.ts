@@ -27,20 +27,22 @@ export interface AppOptions {
 /** JSON bodies are small settings and definitions; uploads (multipart) have their own limit. */
 export const MAX_JSON_BYTES = 1024 * 1024;
 
-function refuseLargeJson(request: Request): Response | undefined {
+/**
+ * Runs as the first parser, before any body is read, and throws so that the refusal takes the
+ * error path and is counted under its route like any other answer.
+ */
+function refuseLargeJson(request: Request): undefined {
   if ((request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) return;
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length <= MAX_JSON_BYTES) return;
-  return errorResponse(
-    new AppError("too_large", `Request body is larger than ${MAX_JSON_BYTES} bytes`, 413),
-  );
+  throw new AppError("too_large", `Request body is larger than ${MAX_JSON_BYTES} bytes`, 413);
 }
 
 export function createApp(deps: ApiDeps, { instrument = true }: AppOptions = {}) {
   const logger = deps.logger.child("http");
   return new Elysia()
     .use(instrument ? observability(deps.metrics, logger) : new Elysia())
-    .onRequest(({ request }) => refuseLargeJson(request))
+    .onParse({ as: "global" }, ({ request }) => refuseLargeJson(request))
     .onError({ as: "global" }, ({ code, error, set }) => {
       const appError = toAppError(code, error, logger);
       set.status = appError.status;

@@ -17,10 +17,17 @@ export interface StartApiOptions {
   port?: number;
 }
 
+/** How long `stop()` lets requests in flight finish before their connections are closed. */
+export const STOP_GRACE_MS = 10_000;
+
 export interface RunningApi {
   port: number;
   url: string;
-  stop(): Promise<void>;
+  /**
+   * Stops taking connections, lets requests in flight finish for up to `graceMs`, then closes
+   * what is still open (a client still sending a body the API refused, say).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function buildApiDeps(
@@ -81,10 +88,19 @@ export async function startApi(
   return {
     port: server.port ?? 0,
     url,
-    async stop() {
+    async stop(graceMs = STOP_GRACE_MS) {
       maintenance.stop();
       deps.events.stop();
-      await app.stop();
+      const graceful = app.stop();
+      const drained = await Promise.race([
+        graceful.then(() => true),
+        Bun.sleep(graceMs).then(() => false),
+      ]);
+      if (!drained) {
+        logger.warn({ graceMs }, "closing connections still open after the grace period");
+        await server.stop(true);
+        await graceful;
+      }
       deps.limiter.close();
     },
   };

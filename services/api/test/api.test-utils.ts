@@ -156,7 +156,8 @@ export async function startTestApi(
   let runtime: Runtime | undefined;
   let api: RunningApi | undefined;
   const stop = async () => {
-    await api?.stop();
+    // A short grace: a test that leaves a refused upload half-sent would otherwise hold it open.
+    await api?.stop(1_000);
     await runtime?.close();
     await database?.cleanup();
     dir.cleanup();

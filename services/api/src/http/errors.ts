@@ -27,6 +27,9 @@ export function toAppError(code: string | number, error: unknown, logger: Logger
   }
   switch (code) {
     case "PARSE":
+      // Elysia wraps whatever a parse hook throws; our own refusals (a body over the limit)
+      // keep their code and status.
+      if (error instanceof Error && isAppError(error.cause)) return error.cause;
       return new AppError("malformed_body", "The request body is not valid JSON", 400);
     case "NOT_FOUND":
       return new AppError("not_found", "No such route", 404);

@@ -91,7 +91,10 @@ export function documentRoutes(deps: ApiDeps) {
         return { document: presentDocument(document), ...(job ? { job: presentJob(job) } : {}) };
       },
       {
-        parse: "none",
+        // The handler streams `request.body` itself. A function rather than "none": Elysia
+        // honours "none" only when it is the route's sole parser, and the app adds a global one
+        // (the JSON size check), after which it would read the whole upload as JSON.
+        parse: () => null,
         detail: {
           summary: "Upload a document (multipart `file`, optional `pipelineId` to start a job)",
         },
