@@ -149,6 +149,8 @@ export interface HeldAi {
   url: string;
   apiKey: string;
   received(): number;
+  /** Requests whose prompt contains `text` (a document's name): how often one job's stage ran. */
+  receivedFor(text: string): number;
   /** Answers wait until `release` from now on. */
   hold(): void;
   release(): void;
@@ -162,6 +164,7 @@ export interface HeldAi {
 export function heldAi(): HeldAi {
   const apiKey = `sk-drill-${crypto.randomUUID()}`;
   let received = 0;
+  const prompts: string[] = [];
   let gate: { promise: Promise<void>; open: () => void } | undefined;
 
   const server = Bun.serve({
@@ -172,8 +175,12 @@ export function heldAi(): HeldAi {
       if (request.headers.get("authorization") !== `Bearer ${apiKey}`) {
         return Response.json({ error: { message: "bad key" } }, { status: 401 });
       }
-      const body = (await request.json()) as { model?: string };
+      const body = (await request.json()) as {
+        model?: string;
+        messages?: { content?: string }[];
+      };
       received += 1;
+      prompts.push((body.messages ?? []).map((message) => message.content ?? "").join("\n"));
       if (gate) await gate.promise;
       return Response.json({
         id: `chatcmpl-${received}`,
@@ -196,6 +203,7 @@ export function heldAi(): HeldAi {
     url: `http://127.0.0.1:${server.port}/v1`,
     apiKey,
     received: () => received,
+    receivedFor: (text) => prompts.filter((prompt) => prompt.includes(text)).length,
     hold() {
       if (gate) return;
       let open = () => {};

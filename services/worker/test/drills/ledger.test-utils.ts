@@ -10,11 +10,13 @@ export interface JobLedger {
   attempts: number;
   /** `index/name` of every output row. */
   outputs: string[];
-  /** Output rows listed more than once for one (index, name). */
-  duplicateOutputs: number;
+  /** Objects under the job's prefix; equal to the rows when they pair up one to one. */
+  objects: number;
+  /** Output rows naming the same object as another row: two outputs, one stored. */
+  sharedObjects: number;
   /** Output rows whose object is not in the bucket, or has another size. */
   missingObjects: number;
-  /** Objects under the job's prefix that no output row names. */
+  /** Objects under the job's prefix that no output row names: a stray or extra write. */
   orphanObjects: number;
 }
 
@@ -46,7 +48,8 @@ export async function jobLedger(
     status: job.status,
     attempts: job.attempts,
     outputs,
-    duplicateOutputs: outputs.length - new Set(outputs).size,
+    objects: listed.length,
+    sharedObjects: job.outputs.length - named.size,
     missingObjects: job.outputs.filter((o) => sizes.get(o.storageKey) !== o.size).length,
     orphanObjects: listed.filter((object) => !named.has(object.key)).length,
   };

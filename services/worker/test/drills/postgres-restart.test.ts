@@ -1,6 +1,7 @@
 /**
- * Drill: Postgres restarts (`pg_ctl restart -m fast`) while an API and a worker process run
- * jobs on it. Every job must succeed exactly once, the worker must not exit, the API recovers.
+ * Drill: Postgres restarts (`pg_ctl restart -m fast`) while an API and two worker processes run
+ * jobs on it, some mid-stage and more queued. Every job must succeed exactly once, no worker may
+ * exit, the API recovers.
  */
 
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
@@ -13,6 +14,7 @@ import {
   canRunPostgres,
   createPipeline,
   fixture,
+  heldAi,
   loginAsAdmin,
   privateS3,
   report,
@@ -22,6 +24,7 @@ import {
   waitForReadiness,
 } from "./drills.test-utils.ts";
 import { jobLedger, openDatabase, orgIdByName } from "./ledger.test-utils.ts";
+import type { ServiceProcess } from "./processes.test-utils.ts";
 
 setDefaultTimeout(150_000);
 const available = await canRunPostgres();
@@ -31,18 +34,32 @@ afterEach(() => cleanup.run());
 const BEFORE = 16;
 const AFTER = 6;
 const LEASE_SECONDS = 3;
+const WORKERS = 2;
+const WORKER_CONCURRENCY = 2;
+/** The slots the workers have: that many jobs run (held in the AI stage), the rest wait. */
+const SLOTS = WORKERS * WORKER_CONCURRENCY;
 
-async function queueJobs(api: ApiClient, pipelineId: string, count: number): Promise<string[]> {
+/** The AI prompt names the document, so the stand-in can count each job's AI stage runs. */
+const promptMark = (name: string) => `Summarise ${name}:`;
+
+/** Uploads `count` documents named `<batch>-<i>.txt`; their job ids by document name. */
+async function queueJobs(
+  api: ApiClient,
+  pipelineId: string,
+  batch: string,
+  count: number,
+): Promise<Map<string, string>> {
   const text = await fixture("text.txt");
-  const ids: string[] = [];
+  const jobs = new Map<string, string>();
   for (let i = 0; i < count; i += 1) {
-    const reply = await api.upload(`invoice-${i}.txt`, text, pipelineId);
+    const name = `${batch}-${i}.txt`;
+    const reply = await api.upload(name, text, pipelineId);
     if (reply.status !== 201 || !reply.body.job) {
-      throw new Error(`upload ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      throw new Error(`upload ${name}: ${reply.status} ${JSON.stringify(reply.body)}`);
     }
-    ids.push(reply.body.job.id);
+    jobs.set(name, reply.body.job.id);
   }
-  return ids;
+  return jobs;
 }
 
 /** Job counts by status, on a connection of its own (the services' pools are under test). */
@@ -54,11 +71,20 @@ async function statusCounts(db: Database): Promise<Record<JobStatus, number>> {
   return counts;
 }
 
-test.skipIf(!available)("jobs survive a Postgres restart under a running worker", async () => {
+/** How many workers hold a running job now. */
+async function busyWorkers(db: Database): Promise<number> {
+  const [row] = await db.sql<{ n: number | string }>`
+    SELECT count(DISTINCT lease_owner) AS n FROM jobs WHERE status = 'running'`;
+  return Number(row?.n ?? 0);
+}
+
+test.skipIf(!available)("jobs survive a Postgres restart under running workers", async () => {
   const cluster = await startPostgresCluster();
   cleanup.add(() => cluster.destroy());
   const s3 = await privateS3();
   cleanup.add(() => s3.destroy());
+  const ai = heldAi();
+  cleanup.add(() => ai.stop());
   const dir = tempDir("crp-drill-pg-data-");
   cleanup.add(() => dir.cleanup());
 
@@ -68,81 +94,120 @@ test.skipIf(!available)("jobs survive a Postgres restart under a running worker"
     DATA_DIR: dir.path,
     DATABASE_URL: cluster.url,
     JOB_LEASE_SECONDS: String(LEASE_SECONDS),
-    WORKER_CONCURRENCY: "2",
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    AI_API_URL: ai.url,
+    AI_API_KEY: ai.apiKey,
   };
   const { service: apiProcess, url } = await spawnApi(env);
   cleanup.add(() => apiProcess.stop());
-  const { service: worker } = await spawnWorker(env);
-  cleanup.add(() => worker.stop());
+  const workers: ServiceProcess[] = [];
+  for (let i = 1; i <= WORKERS; i += 1) {
+    const { service } = await spawnWorker(env, `worker-${i}`);
+    cleanup.add(() => service.stop());
+    workers.push(service);
+  }
 
   const api = await loginAsAdmin(url);
   const pipelineId = await createPipeline(api, [
     { type: "parse", keywords: ["Invoice", "Total"] },
+    { type: "ai", prompt: `${promptMark("{{document.name}}")} {{text}}`, maxRetries: 0 },
     { type: "report", title: "Drill" },
   ]);
   const db = await openDatabase(cluster.url);
   cleanup.add(() => db.close());
   const orgId = await orgIdByName(db, ADMIN.ADMIN_ORG);
 
-  // Queue a batch, and restart the server once the worker is busy with it.
-  const first = await queueJobs(api, pipelineId, BEFORE);
-  await waitFor(async () => (await statusCounts(db)).succeeded >= 2, {
-    timeoutMs: 60_000,
-    intervalMs: 20,
-    what: "the first jobs to finish",
-  });
+  // Every slot of both workers is caught in the AI stage, the rest of the batch waits for one:
+  // the restart then hits running and queued jobs alike.
+  ai.hold();
+  const first = await queueJobs(api, pipelineId, "before", BEFORE);
+  await waitFor(
+    async () =>
+      ai.received() === SLOTS && (await busyWorkers(db)) === WORKERS
+        ? (await statusCounts(db)).running === SLOTS
+        : false,
+    { timeoutMs: 60_000, intervalMs: 20, what: `${SLOTS} jobs held in the AI stage` },
+  );
   const atRestart = await statusCounts(db);
   const restartStarted = performance.now();
-  await cluster.restart();
+  const restarting = cluster.restart();
+  // The held calls answer while the server is down: the stages end into a missing database.
+  await Bun.sleep(100);
+  ai.release();
+  await restarting;
   const restartSeconds = (performance.now() - restartStarted) / 1000;
 
   // The API recovers by itself, and takes more work.
   const readyStarted = performance.now();
   await waitForReadiness(url, 200, 30_000);
   const readySeconds = (performance.now() - readyStarted) / 1000;
-  const second = await queueJobs(api, pipelineId, AFTER);
-  const all = [...first, ...second];
+  const second = await queueJobs(api, pipelineId, "after", AFTER);
+  const all = new Map([...first, ...second]);
 
   // Stuck jobs would wait for their lease to run out; allow that, a few times over.
   const settled = await waitFor(
     async () => {
       const counts = await statusCounts(db);
-      return counts.succeeded + counts.failed + counts.canceled === all.length ? counts : null;
+      return counts.succeeded + counts.failed + counts.canceled === all.size ? counts : null;
     },
     { timeoutMs: 90_000, intervalMs: 100, what: "every job to reach a final state" },
   );
 
-  const ledgers = await Promise.all(all.map((id) => jobLedger(db, s3.store, orgId, id)));
+  const ledgers = await Promise.all(
+    [...all.values()].map((id) => jobLedger(db, s3.store, orgId, id)),
+  );
   const lost = ledgers.filter((l) => l.status !== "succeeded").length;
   const retried = ledgers.filter((l) => l.attempts > 1).length;
-  const duplicateOutputs = ledgers.reduce((n, l) => n + l.duplicateOutputs, 0);
-  const missingObjects = ledgers.reduce((n, l) => n + l.missingObjects, 0);
-  const orphanObjects = ledgers.reduce((n, l) => n + l.orphanObjects, 0);
-  const succeededCounted = await worker.metric("jobs_total", { status: "succeeded" });
-  const leaseRetries = await worker.metric("job_retries_total", { reason: "lease_expired" });
+  const sum = (count: (l: (typeof ledgers)[number]) => number) =>
+    ledgers.reduce((n, l) => n + count(l), 0);
+  const unpaired = sum((l) => Math.abs(l.objects - l.outputs.length) + l.sharedObjects);
+  const missingObjects = sum((l) => l.missingObjects);
+  const orphanObjects = sum((l) => l.orphanObjects);
+  // Each job's AI stage runs, against its attempts: more runs than claims is a duplicate run.
+  const attempts = new Map(ledgers.map((l) => [l.id, l.attempts]));
+  const aiRuns = [...all].map(([name, id]) => ({
+    runs: ai.receivedFor(promptMark(name)),
+    attempts: attempts.get(id) ?? 0,
+  }));
+  const totalAiRuns = aiRuns.reduce((n, r) => n + r.runs, 0);
+  const duplicateRuns = aiRuns.reduce((n, r) => n + Math.max(0, r.runs - r.attempts), 0);
+  const neverRun = aiRuns.filter((r) => r.runs === 0).length;
+  const metricSum = async (name: string, labels: Record<string, string>) =>
+    (await Promise.all(workers.map((w) => w.metric(name, labels)))).reduce((a, b) => a + b, 0);
+  const succeededCounted = await metricSum("jobs_total", { status: "succeeded" });
+  const leaseRetries = await metricSum("job_retries_total", { reason: "lease_expired" });
+  const perWorker = await Promise.all(
+    workers.map((w) => w.metric("jobs_total", { status: "succeeded" })),
+  );
 
   report(
     "postgres-restart",
-    `${BEFORE} jobs queued, restart (${restartSeconds.toFixed(2)} s) at ` +
+    `${BEFORE} jobs queued on ${WORKERS} workers, restart (${restartSeconds.toFixed(2)} s) at ` +
       `${atRestart.succeeded} succeeded/${atRestart.running} running/${atRestart.queued} queued, ` +
       `API ready ${readySeconds.toFixed(2)} s later, ${AFTER} more queued → ` +
-      `${settled.succeeded}/${all.length} succeeded, ${lost} lost, ${retried} re-run ` +
-      `(lease_expired +${leaseRetries}), jobs_total{succeeded}=${succeededCounted}, ` +
-      `${duplicateOutputs} duplicate outputs, ${missingObjects} missing objects, ` +
-      `${orphanObjects} orphan objects; worker exit code ${worker.exitCode()}`,
+      `${settled.succeeded}/${all.size} succeeded, ${lost} lost, ${retried} re-run ` +
+      `(lease_expired +${leaseRetries}), jobs_total{succeeded}=${succeededCounted} ` +
+      `[${perWorker.join("+")}], AI stage runs ${totalAiRuns} (${duplicateRuns} beyond one per ` +
+      `attempt, ${neverRun} jobs never), ${unpaired} unpaired outputs/objects, ` +
+      `${missingObjects} missing objects, ${orphanObjects} orphan objects; worker exit codes ` +
+      `${workers.map((w) => w.exitCode()).join(",")}`,
   );
 
-  expect(settled).toMatchObject({ succeeded: all.length, failed: 0, canceled: 0 });
+  expect(atRestart.running).toBe(SLOTS);
+  expect(atRestart.queued).toBe(BEFORE - SLOTS);
+  expect(settled).toMatchObject({ succeeded: all.size, failed: 0, canceled: 0 });
   expect(lost).toBe(0);
-  expect(duplicateOutputs).toBe(0);
+  expect(unpaired).toBe(0);
   expect(missingObjects).toBe(0);
   expect(orphanObjects).toBe(0);
   for (const ledger of ledgers) {
-    expect(ledger.outputs.sort()).toEqual(["0/parse", "1/report-pdf", "1/report-summary"]);
+    expect(ledger.outputs.sort()).toEqual(["0/parse", "1/ai", "2/report-pdf", "2/report-summary"]);
   }
-  // Counted once per job, whichever attempt finished it.
-  expect(succeededCounted).toBe(all.length);
-  expect(worker.exitCode()).toBeNull();
+  expect(duplicateRuns).toBe(0);
+  expect(neverRun).toBe(0);
+  // Counted once per job, whichever attempt (and worker) finished it.
+  expect(succeededCounted).toBe(all.size);
+  for (const worker of workers) expect(worker.exitCode()).toBeNull();
   expect(apiProcess.exitCode()).toBeNull();
   await waitForReadiness(url, 200);
 });

@@ -28,6 +28,8 @@ const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const LEASE_SECONDS = 2;
+/** What the AI prompt of this drill's one job contains, to count that job's AI stage runs. */
+const PROMPT_MARK = "Summarise invoice.txt:";
 
 test.skipIf(!available)("a job whose worker is killed finishes once on the other", async () => {
   const cluster = await startPostgresCluster();
@@ -109,22 +111,26 @@ test.skipIf(!available)("a job whose worker is killed finishes once on the other
     `job caught in stage 1 (ai) on worker-a, SIGKILL → ${finished.status} on worker-b ` +
       `${takeoverSeconds.toFixed(2)} s later (lease ${LEASE_SECONDS} s), attempts ` +
       `${ledger.attempts}, outputs [${ledger.outputs.join(", ")}], ` +
-      `${ledger.duplicateOutputs} duplicate rows, ${ledger.missingObjects} missing objects, ` +
-      `${ledger.orphanObjects} orphan objects; worker-b job_retries_total{lease_expired} ` +
-      `+${leaseRetries}, jobs_total{succeeded} +${succeeded}; AI calls ${ai.received()}`,
+      `${ledger.objects} objects for ${ledger.outputs.length} rows, ${ledger.sharedObjects} ` +
+      `shared, ${ledger.missingObjects} missing, ${ledger.orphanObjects} orphan objects; ` +
+      `worker-b job_retries_total{lease_expired} +${leaseRetries}, jobs_total{succeeded} ` +
+      `+${succeeded}; AI stage runs for the job ${ai.receivedFor(PROMPT_MARK)} ` +
+      `(AI calls ${ai.received()})`,
   );
 
   expect(finished.error).toBeNull();
   expect(finished.status).toBe("succeeded");
   expect(ledger.attempts).toBe(2);
   expect(ledger.outputs).toEqual(["0/parse", "1/ai", "2/report-pdf", "2/report-summary"]);
-  expect(ledger.duplicateOutputs).toBe(0);
+  expect(ledger.objects).toBe(ledger.outputs.length);
+  expect(ledger.sharedObjects).toBe(0);
   expect(ledger.missingObjects).toBe(0);
   expect(ledger.orphanObjects).toBe(0);
   expect(leaseRetries).toBe(1);
   expect(stageErrors).toBe(0);
   expect(succeeded).toBe(1);
   // The killed worker's call plus the survivor's: the stage ran again, not more.
+  expect(ai.receivedFor(PROMPT_MARK)).toBe(2);
   expect(ai.received()).toBe(2);
   expect(survivor.service.exitCode()).toBeNull();
 });
