@@ -176,6 +176,7 @@ test.skipIf(!available)("jobs survive a Postgres restart under running workers",
     (await Promise.all(workers.map((w) => w.metric(name, labels)))).reduce((a, b) => a + b, 0);
   const succeededCounted = await metricSum("jobs_total", { status: "succeeded" });
   const leaseRetries = await metricSum("job_retries_total", { reason: "lease_expired" });
+  const stageRetries = await metricSum("job_retries_total", { reason: "stage_error" });
   const perWorker = await Promise.all(
     workers.map((w) => w.metric("jobs_total", { status: "succeeded" })),
   );
@@ -186,7 +187,7 @@ test.skipIf(!available)("jobs survive a Postgres restart under running workers",
       `${atRestart.succeeded} succeeded/${atRestart.running} running/${atRestart.queued} queued, ` +
       `API ready ${readySeconds.toFixed(2)} s later, ${AFTER} more queued → ` +
       `${settled.succeeded}/${all.size} succeeded, ${lost} lost, ${retried} re-run ` +
-      `(lease_expired +${leaseRetries}), jobs_total{succeeded}=${succeededCounted} ` +
+      `(lease_expired +${leaseRetries}, stage_error +${stageRetries}), jobs_total{succeeded}=${succeededCounted} ` +
       `[${perWorker.join("+")}], AI stage runs ${totalAiRuns} (${duplicateRuns} beyond one per ` +
       `attempt, ${neverRun} jobs never), ${unpaired} unpaired outputs/objects, ` +
       `${missingObjects} missing objects, ${orphanObjects} orphan objects; worker exit codes ` +
