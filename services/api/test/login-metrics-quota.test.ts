@@ -161,4 +161,47 @@ describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) =>
     const usage = await api().call("GET", "/api/usage", token);
     expect(usage.body).toMatchObject({ usage: { uploads: 2, uploadQuota: 2 } });
   });
+
+  test("an upload that would start a job past the job quota gets 429 and keeps nothing", async () => {
+    const org = await api().createOrg(unique("JobQuota"), { monthlyJobQuota: 1 });
+    const email = `${unique("jobquota")}@quota.test`;
+    await api().createUser(api().admin.token, { email, orgId: org.id, role: "org_admin" });
+    const { token } = await api().login(email, PASSWORD);
+    const pipeline = await api().createPipeline(token);
+    const first = await api().upload(
+      token,
+      { name: "one.txt", bytes: "one" },
+      {
+        pipelineId: pipeline.id,
+      },
+    );
+    expect(first.status).toBe(201);
+
+    const second = await api().upload(
+      token,
+      { name: "two.txt", bytes: "two" },
+      {
+        pipelineId: pipeline.id,
+      },
+    );
+    expect(second.status).toBe(429);
+    const body = (await second.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("quota_exceeded");
+    expect(body.error.message).toContain("quota of 1");
+
+    // Neither the second document's row nor its object, nor its upload or job count.
+    const documents = await api().call<{ items: { name: string }[] }>(
+      "GET",
+      "/api/documents",
+      token,
+    );
+    expect(documents.body.items.map((d) => d.name)).toEqual(["one.txt"]);
+    expect(await api().runtime.store.list(`orgs/${org.id}/documents/`)).toHaveLength(1);
+    const usage = await api().call("GET", "/api/usage", token);
+    expect(usage.body).toMatchObject({ usage: { uploads: 1, jobs: 1, jobQuota: 1 } });
+
+    // Without a job the same upload is within quota.
+    const plain = await api().upload(token, { name: "two.txt", bytes: "two" });
+    expect(plain.status).toBe(201);
+  });
 });

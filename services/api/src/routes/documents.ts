@@ -33,6 +33,7 @@ export function documentRoutes(deps: ApiDeps) {
     await reserveUsage(db, caller.orgId, "uploads");
     const id = newDocumentId();
     const key = `orgs/${caller.orgId}/documents/${id}/original`;
+    let jobReserved = false;
     try {
       const { stored, fields } = await receiveUpload(
         request,
@@ -47,6 +48,11 @@ export function documentRoutes(deps: ApiDeps) {
       // Check the pipeline before the row exists, so a bad id leaves nothing behind.
       if (pipelineId && !(await getPipeline(db, caller.orgId, pipelineId))) {
         throw notFound("Pipeline");
+      }
+      // The job's quota too: an upload refused for it (429) must not keep the document.
+      if (pipelineId) {
+        await reserveUsage(db, caller.orgId, "jobs");
+        jobReserved = true;
       }
       const { size, sha256 } = stored.stats();
       const document = await createDocument(db, {
@@ -63,6 +69,7 @@ export function documentRoutes(deps: ApiDeps) {
       return { document, pipelineId };
     } catch (error) {
       await releaseUsage(db, caller.orgId, "uploads");
+      if (jobReserved) await releaseUsage(db, caller.orgId, "jobs");
       // The object may or may not exist: even a PUT that failed during an S3 outage can have
       // stored it, and then a plain delete fails too. discard() retries until S3 answers.
       await store.discard(key);
@@ -84,7 +91,7 @@ export function documentRoutes(deps: ApiDeps) {
           details: { name: document.name, size: document.size, contentType: document.contentType },
         });
         const job = pipelineId
-          ? await queueJob(deps, caller, document.id, pipelineId, ip)
+          ? await queueJob(deps, caller, document.id, pipelineId, ip, { quotaReserved: true })
           : undefined;
         set.status = 201;
         Object.assign(set.headers, caller.limitHeaders);

@@ -19,12 +19,17 @@ export async function queueJob(
   documentId: string,
   pipelineId: string,
   ip: string,
+  /** The upload route takes the job's quota before it stores the document. */
+  { quotaReserved = false }: { quotaReserved?: boolean } = {},
 ): Promise<Job> {
   const { db } = deps;
   const pipeline = await getPipeline(db, caller.orgId, pipelineId);
-  if (!pipeline) throw notFound("Pipeline");
+  if (!pipeline) {
+    if (quotaReserved) await releaseUsage(db, caller.orgId, "jobs");
+    throw notFound("Pipeline");
+  }
 
-  await reserveUsage(db, caller.orgId, "jobs");
+  if (!quotaReserved) await reserveUsage(db, caller.orgId, "jobs");
   let job: Job;
   try {
     job = await createJob(db, {
