@@ -32,7 +32,7 @@ import {
   waitForAlerts,
   withWindow,
 } from "./live-prometheus-server.ts";
-import { ALERT_RULES, DASHBOARD, readYaml } from "./observability.test-utils.ts";
+import { ALERT_RULES, DASHBOARD, promtool, readYaml } from "./observability.test-utils.ts";
 
 const hasPrometheus = await requireCommand("prometheus");
 
@@ -412,6 +412,20 @@ describe.skipIf(!hasPrometheus || !postgresAvailable)("the live system under Pro
     expect(
       await prometheus.scalar(`sum(increase(s3_errors_total[${WHOLE_RUN}]))`),
     ).toBeGreaterThanOrEqual(failedS3Calls);
+  });
+
+  test("each role's scrape after the workload passes promtool check metrics", async () => {
+    for (const [role, url] of Object.entries(metricsUrls)) {
+      const text = await (await fetch(url)).text();
+      // The workload has filled histograms and per-route series: not the empty start.
+      expect(text).toMatch(/_bucket\{[^}]*le="\+Inf"[^}]*\} [1-9]/);
+      const result = await promtool(["check", "metrics"], text);
+      expect({ role, output: result.output, exitCode: result.exitCode }).toEqual({
+        role,
+        output: "",
+        exitCode: 0,
+      });
+    }
   });
 });
 

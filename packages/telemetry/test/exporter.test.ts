@@ -51,6 +51,17 @@ describe("GET /metrics", () => {
     }
   });
 
+  test("declares every histogram with its exact name, help and the unit s", () => {
+    const unitLine = (name: string) =>
+      text.split("\n").find((l) => l.startsWith(`# UNIT ${name} `));
+    for (const spec of CATALOGUE) {
+      if (spec.type !== "histogram") continue;
+      expect(typeLine(spec.name)).toBe(`# TYPE ${spec.name} histogram`);
+      expect(helpLine(spec.name)).toBe(`# HELP ${spec.name} ${spec.help}`);
+      expect(unitLine(spec.name)).toBe(`# UNIT ${spec.name} s`);
+    }
+  });
+
   test("pre-initialises every listed label value of counters and gauges to 0", () => {
     const samples = parseSamples(text);
     for (const spec of CATALOGUE) {
