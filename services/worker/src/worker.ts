@@ -22,6 +22,12 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** The idle back-off stops here. Default 5 s (at least `pollIntervalMs`). */
   maxPollIntervalMs?: number;
+  /**
+   * On Postgres, LISTEN for jobs queued by other processes and look at once. Default true; turn
+   * it off behind a transaction-pooling proxy (PgBouncer in transaction mode), where LISTEN
+   * never hears anything, to rely on polling alone.
+   */
+  listen?: boolean;
   workerId?: string;
   /** How long `stop()` lets running jobs finish before handing them back. Default 20 s. */
   shutdownGraceMs?: number;
@@ -142,13 +148,17 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
     }
   }
 
-  const looping = loop();
   // On Postgres, jobs queued by other processes wake this worker at once; polling stays the
   // safety net (expired leases, a lost LISTEN connection), so failing to listen is not fatal.
-  const listening = listenForQueuedJobs(db, () => wakeUp.wake()).catch((error) => {
-    logger.warn({ error }, "cannot LISTEN for new jobs; finding them by polling only");
-    return null;
-  });
+  // The first look at the queue comes after LISTEN holds, so no job falls between the two.
+  const listening =
+    options.listen === false
+      ? Promise.resolve(null)
+      : listenForQueuedJobs(db, () => wakeUp.wake()).catch((error) => {
+          logger.warn({ error }, "cannot LISTEN for new jobs; finding them by polling only");
+          return null;
+        });
+  const looping = listening.then(() => loop());
   logger.info({ workerId, concurrency: options.concurrency }, "worker started");
 
   let stopped: Promise<void> | undefined;
