@@ -5,6 +5,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "./deps.ts";
+import { limitHeadersOf } from "./http/auth.ts";
 import { errorResponse, toAppError } from "./http/errors.ts";
 import { observability } from "./http/observe.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -40,38 +41,49 @@ function refuseLargeJson(request: Request): undefined {
 
 export function createApp(deps: ApiDeps, { instrument = true }: AppOptions = {}) {
   const logger = deps.logger.child("http");
-  return new Elysia()
-    .use(instrument ? observability(deps.metrics, logger) : new Elysia())
-    .onParse({ as: "global" }, ({ request }) => refuseLargeJson(request))
-    .onError({ as: "global" }, ({ code, error, set }) => {
-      const appError = toAppError(code, error, logger);
-      set.status = appError.status;
-      return errorResponse(appError);
-    })
-    .use(
-      openapi({
-        path: "/api/docs",
-        specPath: "/api/openapi.json",
-        mapJsonSchema: { zod: z.toJSONSchema },
-        documentation: {
-          info: {
-            title: "crPipeline API",
-            version: "0.1.0",
-            description:
-              "Multi-tenant document pipeline. Authenticate with a session token " +
-              "(Authorization: Bearer, or the crp_session cookie) or an API key (X-API-Key).",
+  return (
+    new Elysia()
+      .use(instrument ? observability(deps.metrics, logger) : new Elysia())
+      .onParse({ as: "global" }, ({ request }) => refuseLargeJson(request))
+      // Every answer to an authenticated request carries its caller's RateLimit-* headers,
+      // errors after authentication (403, 404, …) included; a 429 brings its own.
+      .onAfterHandle({ as: "global" }, ({ request, set }) => {
+        Object.assign(set.headers, limitHeadersOf(request));
+      })
+      .onError({ as: "global" }, ({ code, error, set, request }) => {
+        const appError = toAppError(code, error, logger);
+        set.status = appError.status;
+        const response = errorResponse(appError);
+        for (const [name, value] of Object.entries(limitHeadersOf(request) ?? {})) {
+          if (!response.headers.has(name)) response.headers.set(name, value);
+        }
+        return response;
+      })
+      .use(
+        openapi({
+          path: "/api/docs",
+          specPath: "/api/openapi.json",
+          mapJsonSchema: { zod: z.toJSONSchema },
+          documentation: {
+            info: {
+              title: "crPipeline API",
+              version: "0.1.0",
+              description:
+                "Multi-tenant document pipeline. Authenticate with a session token " +
+                "(Authorization: Bearer, or the crp_session cookie) or an API key (X-API-Key).",
+            },
           },
-        },
-      }),
-    )
-    .use(healthRoutes(deps))
-    .use(authRoutes(deps))
-    .use(tenancyRoutes(deps))
-    .use(apiKeyRoutes(deps))
-    .use(pipelineRoutes(deps))
-    .use(documentRoutes(deps))
-    .use(jobRoutes(deps))
-    .use(settingsRoutes(deps));
+        }),
+      )
+      .use(healthRoutes(deps))
+      .use(authRoutes(deps))
+      .use(tenancyRoutes(deps))
+      .use(apiKeyRoutes(deps))
+      .use(pipelineRoutes(deps))
+      .use(documentRoutes(deps))
+      .use(jobRoutes(deps))
+      .use(settingsRoutes(deps))
+  );
 }
 
 export type App = ReturnType<typeof createApp>;

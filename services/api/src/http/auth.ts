@@ -55,6 +55,14 @@ function fromToken(token: string, { db, tokens }: AuthDeps): Promise<Principal> 
   });
 }
 
+/** The `RateLimit-*` headers of each authenticated request, for whatever answer it gets. */
+const limitHeadersByRequest = new WeakMap<Request, Record<string, string>>();
+
+/** The rate-limit headers `authenticate` found for `request`, if it authenticated one. */
+export function limitHeadersOf(request: Request): Record<string, string> | undefined {
+  return limitHeadersByRequest.get(request);
+}
+
 /** The caller of `request`, or a 401; a 429 once they pass the `api` policy. */
 export async function authenticate(request: Request, deps: AuthDeps): Promise<Caller> {
   const apiKey = request.headers.get("x-api-key");
@@ -66,7 +74,9 @@ export async function authenticate(request: Request, deps: AuthDeps): Promise<Ca
     principal.kind === "user" ? `user:${principal.userId}` : `key:${principal.apiKeyId}`;
   const limit = await deps.limiter.limit("api", identity);
   if (!limit.success) throw rateLimitedError(limit, "Too many requests: slow down");
-  return { ...principal, limitHeaders: rateLimitHeaders(limit) };
+  const limitHeaders = rateLimitHeaders(limit);
+  limitHeadersByRequest.set(request, limitHeaders);
+  return { ...principal, limitHeaders };
 }
 
 /** Authenticates and requires one of `roles` (an empty list allows every role). */

@@ -41,9 +41,8 @@ export function apiKeyRoutes(deps: ApiDeps) {
     )
     .get(
       "",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
-        Object.assign(set.headers, caller.limitHeaders);
         return presentPage(await listApiKeys(db, caller.orgId, query), presentApiKey);
       },
       { query: z.object(pageQuery) },

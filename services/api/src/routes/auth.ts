@@ -155,9 +155,8 @@ export function authRoutes(deps: ApiDeps) {
     )
     .get(
       "/me",
-      async ({ request, set }) => {
+      async ({ request }) => {
         const caller = await authenticate(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         const organisation = await getOrganisation(db, caller.orgId);
         if (caller.kind === "api_key") {
           return {

@@ -94,7 +94,6 @@ export function documentRoutes(deps: ApiDeps) {
           ? await queueJob(deps, caller, document.id, pipelineId, ip, { quotaReserved: true })
           : undefined;
         set.status = 201;
-        Object.assign(set.headers, caller.limitHeaders);
         return { document: presentDocument(document), ...(job ? { job: presentJob(job) } : {}) };
       },
       {
@@ -109,9 +108,8 @@ export function documentRoutes(deps: ApiDeps) {
     )
     .get(
       "",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         return presentPage(await listDocuments(db, caller.orgId, query), presentDocument);
       },
       {
@@ -123,9 +121,8 @@ export function documentRoutes(deps: ApiDeps) {
     )
     .get(
       "/:id",
-      async ({ request, params, set }) => {
+      async ({ request, params }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         const document = await getDocument(db, caller.orgId, params.id);
         if (!document) throw notFound("Document");
         return { document: presentDocument(document) };

@@ -48,7 +48,6 @@ export function jobRoutes(deps: ApiDeps) {
           clientAddress(request, server, deps.config.trustProxyHops),
         );
         set.status = 201;
-        Object.assign(set.headers, caller.limitHeaders);
         return { job: presentJob(job) };
       },
       {
@@ -60,9 +59,8 @@ export function jobRoutes(deps: ApiDeps) {
     )
     .get(
       "/jobs",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         return presentPage(await listJobs(db, caller.orgId, query), presentJob);
       },
       {
@@ -75,9 +73,8 @@ export function jobRoutes(deps: ApiDeps) {
     )
     .get(
       "/jobs/:id",
-      async ({ request, params, set }) => {
+      async ({ request, params }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         const job = await getJob(db, caller.orgId, params.id);
         if (!job) throw notFound("Job");
         return { job: presentJob(job) };

@@ -47,9 +47,8 @@ export function pipelineRoutes(deps: ApiDeps) {
   return new Elysia({ prefix: "/api/pipelines" })
     .get(
       "",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         return presentPage(await listPipelines(db, caller.orgId, query), presentPipeline);
       },
       { query: z.object(sortQuery(["createdAt", "updatedAt", "name"] as const)) },
@@ -72,9 +71,8 @@ export function pipelineRoutes(deps: ApiDeps) {
     )
     .get(
       "/:id",
-      async ({ request, params, set }) => {
+      async ({ request, params }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         const pipeline = await getPipeline(db, caller.orgId, params.id);
         if (!pipeline) throw notFound("Pipeline");
         return { pipeline: presentPipeline(pipeline) };

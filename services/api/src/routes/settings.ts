@@ -40,9 +40,8 @@ export function settingsRoutes(deps: ApiDeps) {
   const audit = auditor(deps.db, deps.config.trustProxyHops);
   const { db } = deps;
   return new Elysia({ prefix: "/api" })
-    .get("/settings", async ({ request, set }) => {
+    .get("/settings", async ({ request }) => {
       const caller = await authorize(request, deps);
-      Object.assign(set.headers, caller.limitHeaders);
       return { settings: await getSettings(db, caller.orgId) };
     })
     .put(
@@ -68,16 +67,14 @@ export function settingsRoutes(deps: ApiDeps) {
       },
       { body: settingsBody },
     )
-    .get("/usage", async ({ request, set }) => {
+    .get("/usage", async ({ request }) => {
       const caller = await authorize(request, deps);
-      Object.assign(set.headers, caller.limitHeaders);
       return { usage: await getUsage(db, caller.orgId) };
     })
     .get(
       "/audit",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
-        Object.assign(set.headers, caller.limitHeaders);
         return listAudit(db, caller.orgId, query);
       },
       {

@@ -69,9 +69,8 @@ export function tenancyRoutes(deps: ApiDeps) {
   return new Elysia({ prefix: "/api" })
     .get(
       "/orgs",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps);
-        Object.assign(set.headers, caller.limitHeaders);
         if (caller.role === "admin") {
           return presentPage(await listOrganisations(db, query), presentOrganisation);
         }
@@ -102,9 +101,8 @@ export function tenancyRoutes(deps: ApiDeps) {
     )
     .get(
       "/users",
-      async ({ request, query, set }) => {
+      async ({ request, query }) => {
         const caller = await authorize(request, deps, "admin", "org_admin");
-        Object.assign(set.headers, caller.limitHeaders);
         const { orgId, ...page } = query;
         return presentPage(await listUsers(db, targetOrg(caller, orgId), page), presentUser);
       },
