@@ -91,3 +91,14 @@ export async function getStageOutput(
     SELECT * FROM stage_outputs WHERE id = ${id} AND job_id = ${jobId} AND org_id = ${orgId}`;
   return row ? mapOutput(row) : null;
 }
+
+/** Removes the output rows of one job (its objects are the caller's to delete). */
+export async function deleteStageOutputs(
+  db: Database,
+  orgId: string,
+  jobId: string,
+): Promise<number> {
+  const rows = await db.sql`
+    DELETE FROM stage_outputs WHERE job_id = ${jobId} AND org_id = ${orgId} RETURNING id`;
+  return rows.length;
+}

@@ -9,6 +9,7 @@ import { retryWhileLeased } from "./bookkeeping.ts";
 import { type InterruptReason, interruptReason, JobInterrupted } from "./interruption.ts";
 import { loadJobContext } from "./job-context.ts";
 import { keepLease } from "./lease.ts";
+import { discardEarlierOutputs } from "./outputs.ts";
 import { createProgressReporter } from "./progress.ts";
 import { type RetryBackoff, retryDelayMs } from "./retry-delay.ts";
 import { runStages } from "./stage-runner.ts";
@@ -39,8 +40,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * A re-claimed job (lease expired, or requeued after an error) runs again from its first stage:
- * stages have no effects outside their outputs, and a re-run writes the same keys and replaces
- * the same rows, so nothing is duplicated.
+ * stages have no effects outside their outputs, and a re-run first discards the earlier run's
+ * outputs, then writes the same keys again, so nothing is duplicated or left over.
  */
 export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
   const { db, metrics, workerId } = deps;
@@ -120,6 +121,8 @@ export function startJob(deps: JobRunnerDeps, claim: Claim): RunningJob {
 
   async function execute() {
     try {
+      const discarded = await discardEarlierOutputs(deps, job);
+      if (discarded > 0) logger.info({ ...log, discarded }, "earlier run's outputs discarded");
       const context = await loadJobContext(deps, job);
       const outcome = await runStages(deps, { context, signal: controller.signal, progress });
       await finish(outcome, null);

@@ -1,6 +1,12 @@
 /** Stores a stage's files in S3 next to the job and lists them on the job as stage outputs. */
 
-import { type Database, type StageOutput, upsertStageOutput } from "@crpipeline/db";
+import {
+  type Database,
+  deleteStageOutputs,
+  listStageOutputs,
+  type StageOutput,
+  upsertStageOutput,
+} from "@crpipeline/db";
 import type { StageType } from "@crpipeline/pipeline";
 import type { ObjectStore } from "@crpipeline/storage";
 import type { OutputFile } from "./stages/types.ts";
@@ -47,4 +53,21 @@ export async function storeOutputs(
     );
   }
   return stored;
+}
+
+/**
+ * A job that runs again (re-claimed, requeued or retried) starts from its first stage, so what
+ * an earlier run stored goes first: otherwise a run that stops sooner than the last one would
+ * still list that run's later outputs as its own. Objects go before rows, so a failure half-way
+ * leaves rows that the new run rewrites rather than objects nothing names. Returns how many.
+ */
+export async function discardEarlierOutputs(
+  deps: { db: Database; store: ObjectStore },
+  job: { orgId: string; id: string },
+): Promise<number> {
+  const earlier = await listStageOutputs(deps.db, job.orgId, job.id);
+  if (earlier.length === 0) return 0;
+  for (const output of earlier) await deps.store.delete(output.storageKey);
+  await deleteStageOutputs(deps.db, job.orgId, job.id);
+  return earlier.length;
 }
