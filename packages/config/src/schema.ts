@@ -158,6 +158,12 @@ export const settings = {
     default: 2,
     parse: int(1, 256),
   }),
+  workerIdleExitSeconds: setting({
+    env: "WORKER_IDLE_EXIT_SECONDS",
+    doc: "`bun run worker` exits (status 0) after this long with nothing to run; 0 never does",
+    default: 0,
+    parse: int(0, 7 * 24 * 3600),
+  }),
   jobLeaseSeconds: setting({
     env: "JOB_LEASE_SECONDS",
     doc: "how long a claim lasts without renewal",

@@ -63,27 +63,30 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
 
 /**
  * Runs an entry point: loads the config (exit 78 on a bad value), calls `start`, and on
- * SIGINT/SIGTERM calls the returned `stop` once, then exits. A start-up failure exits 1.
+ * SIGINT/SIGTERM, or when the program calls `exit` itself, calls the returned `stop` once, then
+ * exits 0 (1 when stopping fails). A start-up failure exits 1.
  */
 export async function runMain(
   name: string,
-  start: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> }>,
+  start: (
+    config: Config,
+    logger: Logger,
+    exit: (reason: string) => void,
+  ) => Promise<{ stop(): Promise<void> }>,
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(name, { level: config.logLevel });
-  let running: { stop(): Promise<void> };
-  try {
-    running = await start(config, logger);
-  } catch (error) {
-    logger.error({ error }, "start-up failed");
-    process.stderr.write(`${name}: start-up failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
+  let running: { stop(): Promise<void> } | undefined;
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  let asked: string | undefined;
+  async function shutdown(reason: string) {
+    if (!running) {
+      asked ??= reason; // still starting: stop once it has
+      return;
+    }
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
+    logger.info({ reason }, "shutting down");
     try {
       await running.stop();
       process.exit(0);
@@ -91,7 +94,15 @@ export async function runMain(
       logger.error({ error }, "shutdown failed");
       process.exit(1);
     }
-  };
+  }
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  try {
+    running = await start(config, logger, (reason) => void shutdown(reason));
+  } catch (error) {
+    logger.error({ error }, "start-up failed");
+    process.stderr.write(`${name}: start-up failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (asked) await shutdown(asked);
 }

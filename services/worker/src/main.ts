@@ -3,11 +3,13 @@
 import { openRuntime, runMain } from "@crpipeline/runtime";
 import { startWorker } from "./worker.ts";
 
-await runMain("worker", async (config, logger) => {
+await runMain("worker", async (config, logger, exit) => {
   const runtime = await openRuntime({ config, logger });
+  const idleExit = config.workerIdleExitSeconds;
   const worker = startWorker(runtime, {
     concurrency: config.workerConcurrency,
     leaseSeconds: config.jobLeaseSeconds,
+    ...(idleExit > 0 ? { idleTimeoutMs: idleExit * 1000, onIdleTimeout: () => exit("idle") } : {}),
   });
   return {
     async stop() {

@@ -31,6 +31,12 @@ export interface WorkerOptions {
   workerId?: string;
   /** How long `stop()` lets running jobs finish before handing them back. Default 20 s. */
   shutdownGraceMs?: number;
+  /**
+   * After this long with no job running and none claimable, `onIdleTimeout` is called once (the
+   * worker's entry point then stops it and exits). Unset: never.
+   */
+  idleTimeoutMs?: number;
+  onIdleTimeout?: () => void;
   /** How often `queued_jobs` is sampled. Default 5 s. */
   queueSampleMs?: number;
   retryBackoff?: RetryBackoff;
@@ -127,6 +133,17 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
     return { claimed, drained: false };
   }
 
+  let busyAt = performance.now();
+  let idleTimedOut = false;
+  function checkIdleTimeout(drained: boolean) {
+    if (!drained || running.size > 0) busyAt = performance.now();
+    const limit = options.idleTimeoutMs;
+    if (limit === undefined || idleTimedOut || performance.now() - busyAt < limit) return;
+    idleTimedOut = true;
+    logger.info({ workerId, idleMs: limit }, "worker idle past its limit");
+    options.onIdleTimeout?.();
+  }
+
   async function loop() {
     let idleRounds = 0;
     while (!stopping) {
@@ -144,7 +161,13 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
 
       if (drained && running.size === 0) for (const resolve of waiters) resolve();
       else idleWaiters.push(...waiters);
-      await wakeUp.sleep(Math.min(maxPollMs, pollMs * 2 ** Math.max(0, idleRounds - 1)));
+      checkIdleTimeout(drained);
+      const backOff = Math.min(maxPollMs, pollMs * 2 ** Math.max(0, idleRounds - 1));
+      const untilIdleLimit =
+        options.idleTimeoutMs === undefined || idleTimedOut
+          ? backOff
+          : Math.max(1, options.idleTimeoutMs - (performance.now() - busyAt));
+      await wakeUp.sleep(Math.min(backOff, untilIdleLimit));
     }
   }
 
