@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { postgresAvailable } from "@crpipeline/db/db.test-utils";
 import { type LoadReport, runLoad } from "../../../bench/load.ts";
+import { formatRound } from "../../../bench/load/report.ts";
 
 const ROUNDS = 3;
 const SECONDS = 8;
@@ -28,7 +29,15 @@ describe.skipIf(!postgresAvailable)("load [postgres]", () => {
         workers: 2,
         apiKeys: 60,
         drainSeconds: 90,
+        // The figures go to the CI log: throughput, latency and errors per round.
+        onRound: (round) => console.log(`load ${formatRound(round)}`),
       });
+      console.log(
+        `load: API RSS ${report.apiRssMiB.start} MiB at start, ` +
+          `${report.apiRssMiB.perRound.join(" / ")} MiB after each round; ` +
+          `${report.jobs.created} jobs ${JSON.stringify(report.jobs.byStatus)}, ` +
+          `drained in ${report.jobs.drainSeconds} s`,
+      );
 
       for (const round of report.rounds) {
         // No 5xx, no 4xx, no dropped connections; the examples say what failed if any did.
