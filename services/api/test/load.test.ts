@@ -2,8 +2,8 @@
 
 import { describe, expect, test } from "bun:test";
 import { postgresAvailable } from "@crpipeline/db/db.test-utils";
-import { type LoadReport, runLoad } from "../../../bench/load.ts";
 import { formatRound } from "../../../bench/load/report.ts";
+import { type LoadReport, runLoad } from "../../../bench/load.ts";
 
 const ROUNDS = 3;
 const SECONDS = 8;

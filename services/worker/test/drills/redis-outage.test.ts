@@ -1,5 +1,6 @@
 /**
- * Drill: Redis dies under a stream of logins and authenticated calls (RATE_LIMIT_FALLBACK=memory).
+ * Drill: Redis dies under a stream of logins and authenticated calls, with scripts' traffic on
+ * an API key running through the kill, the outage and the return (RATE_LIMIT_FALLBACK=memory).
  * Every check must be answered by the counted fallback, limits must still hold, nothing may
  * answer 5xx, and once Redis is back the API must use it again, sharing limits between replicas.
  */
@@ -45,6 +46,37 @@ async function badLogins(api: ApiClient, email: string, count: number): Promise<
 
 const fallbacks = (service: ServiceProcess) => service.metric("rate_limit_fallback_total");
 
+interface Load {
+  /** Stops the virtual users and waits for their last calls; the statuses they got. */
+  stop(): Promise<number[]>;
+}
+
+/**
+ * Scripts on an API key listing documents, `users` at a time, each pausing briefly between
+ * calls: the traffic a Redis outage lands in. A refused connection counts as status 0.
+ */
+function backgroundLoad(url: string, apiKey: string, users = 4): Load {
+  const statuses: number[] = [];
+  let running = true;
+  const loops = Array.from({ length: users }, async () => {
+    while (running) {
+      const response = await fetch(`${url}/api/documents?limit=5`, {
+        headers: { "x-api-key": apiKey },
+      }).catch(() => null);
+      statuses.push(response?.status ?? 0);
+      await response?.arrayBuffer();
+      await Bun.sleep(20);
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return statuses;
+    },
+  };
+}
+
 test.skipIf(!available)("rate limits hold through a Redis outage and use Redis again", async () => {
   const cluster = await startPostgresCluster();
   cleanup.add(() => cluster.destroy());
@@ -78,24 +110,40 @@ test.skipIf(!available)("rate limits hold through a Redis outage and use Redis a
   };
   for (let i = 0; i < 3; i += 1) await me();
   expect(await fallbacks(first.service)).toBe(0);
+  const created = await api.call<{ key: string }>("POST", "/api/api-keys", { name: "script" });
+  const scriptKey = created.body.key;
+  const loads: number[][] = [];
 
-  // Redis vanishes. Every check now goes to the in-process fallback, and is counted.
+  // The victim's logins below must fall inside one account window to hit the limit exactly.
+  await waitForRoomInWindow(5 * 60_000, 30_000);
+
+  // Redis vanishes in the middle of the scripts' traffic.
+  let load = backgroundLoad(first.url, scriptKey);
+  await Bun.sleep(500);
   await redis.kill();
   const readiness = await waitForReadiness(first.url, 503);
+  loads.push(await load.stop());
+
+  // Every check now goes to the in-process fallback, and is counted, traffic and all.
   const before = await fallbacks(first.service);
+  load = backgroundLoad(first.url, scriptKey);
   for (let i = 0; i < CALLS_DURING_OUTAGE; i += 1) await me();
-  // Both bursts must each fall inside one account window to hit the limit at an exact count.
-  await waitForRoomInWindow(5 * 60_000, 15_000);
   const victim = await badLogins(apiClient(first.url), "victim@drill.test", ACCOUNT_LIMIT + 1);
   statuses.push(...victim.map((r) => r.status));
+  const duringOutage = await load.stop();
+  loads.push(duringOutage);
   const outageFallbacks = (await fallbacks(first.service)) - before;
   // Each authenticated call is one check; each login two (per address and per account).
-  const outageChecks = CALLS_DURING_OUTAGE + 2 * victim.length;
+  const outageChecks = CALLS_DURING_OUTAGE + 2 * victim.length + duringOutage.length;
 
-  // Redis returns on the same port, empty. The API uses it again without a restart.
+  // Redis returns on the same port, empty, under the same traffic. The API uses it again
+  // without a restart.
+  load = backgroundLoad(first.url, scriptKey);
   await redis.start();
   const restartedAt = performance.now();
   await waitForReadiness(first.url, 200);
+  await Bun.sleep(500);
+  loads.push(await load.stop());
   const settle = await waitFor(
     async () => {
       const counted = await fallbacks(first.service);
@@ -116,11 +164,16 @@ test.skipIf(!available)("rate limits hold through a Redis outage and use Redis a
   statuses.push(...onFirst.map((r) => r.status), onSecond?.status ?? 0);
   const secondFallbacks = await fallbacks(second.service);
   const serverErrors = statuses.filter((s) => s >= 500).length;
+  const loadCalls = loads.map((l) => l.length);
+  const loadFailures = loads.flat().filter((status) => status !== 200 && status !== 429);
 
   report(
     "redis-outage",
-    `Redis killed: /readyz 503 (redis: "${readiness.checks.redis}"), ` +
-      `${CALLS_DURING_OUTAGE} calls + ${victim.length} logins → ${outageChecks} checks, ` +
+    `script traffic ${loadCalls.join("/")} calls before+at the kill/during/at the return ` +
+      `(${loadFailures.length} failed, ${loads.flat().filter((x) => x === 429).length} 429); ` +
+      `Redis killed: /readyz 503 (redis: "${readiness.checks.redis}"), ` +
+      `${CALLS_DURING_OUTAGE} calls + ${victim.length} logins + ${duringOutage.length} ` +
+      `script calls → ${outageChecks} checks, ` +
       `rate_limit_fallback_total +${outageFallbacks}, account limit during outage ` +
       `[${victim.map((r) => r.status).join(",")}], ${serverErrors} responses 5xx; Redis back: ` +
       `answering again after ${backSeconds.toFixed(2)} s, +${afterRecovery} fallbacks in the ` +
@@ -136,6 +189,8 @@ test.skipIf(!available)("rate limits hold through a Redis outage and use Redis a
   expect(limited.body.error?.code).toBe("rate_limited");
   expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
   expect(serverErrors).toBe(0);
+  for (const calls of loadCalls) expect(calls).toBeGreaterThan(0);
+  expect(loadFailures).toEqual([]);
   expect(afterRecovery).toBe(0);
   expect(keys.length).toBeGreaterThan(0);
   expect(onFirst.map((r) => r.status)).toEqual(Array(ACCOUNT_LIMIT).fill(401));
