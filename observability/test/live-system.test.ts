@@ -290,6 +290,22 @@ describe.skipIf(!hasPrometheus || !postgresAvailable)("the live system under Pro
     expect(problems).toEqual([]);
   });
 
+  test("every panel but two shows more than zero at some point of the run", async () => {
+    const { panels } = (await Bun.file(DASHBOARD).json()) as { panels: Panel[] };
+    const flat: string[] = [];
+    for (const panel of panels) {
+      for (const target of panel.targets) {
+        // The highest value of the panel's query, evaluated every second over the run.
+        const expr = `max_over_time((${withWindow(target.expr, "30s")})[${WHOLE_RUN}:1s])`;
+        const peaks = (await prometheus.query(expr)).map((series) => series.value);
+        if (!peaks.some((value) => value > 0)) flat.push(`${panel.title} [${target.refId}]`);
+      }
+    }
+    // Left flat on purpose: this run has no Redis to lose (the Redis drill moves that counter),
+    // and its processes stop only after Prometheus' last scrape.
+    expect(flat).toEqual(["Worker shutdowns [A]", "Rate limit fallbacks [A]"]);
+  });
+
   test("jobs, stages and AI failures are counted once, as the API and the AI endpoint saw them", async () => {
     const all = [...jobs.report, ...jobs.ai];
     const claims = (list: JobView[]) => list.reduce((sum, job) => sum + job.attempts, 0);
