@@ -33,6 +33,11 @@ const benches: Bench[] = [
     run: async () => (await import("../services/worker/bench/jobs.bench.ts")).queueBenchmark(),
   },
   {
+    // The same batch drained by 1, 2 and 4 worker processes on Postgres.
+    name: "workers",
+    run: async () => (await import("./workers.ts")).benchWorkers(),
+  },
+  {
     name: "api",
     run: async () => (await import("./api.bench.ts")).benchApi(),
   },
