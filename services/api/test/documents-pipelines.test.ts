@@ -77,6 +77,42 @@ describeEachApi("pipeline and document routes", (api) => {
     expect(gone.body).toEqual({ error: { code: "not_found", message: expect.any(String) } });
   });
 
+  test("names are unique per organisation: a taken one is 409, another org may use it", async () => {
+    const name = `unique-${crypto.randomUUID().slice(0, 8)}`;
+    const create = (token: string, pipelineName: string) =>
+      api().call<{ pipeline: { id: string }; error: { code: string; message: string } }>(
+        "POST",
+        "/api/pipelines",
+        token,
+        { ...OCR_PIPELINE, name: pipelineName },
+      );
+    const first = await create(tenant.admin.token, name);
+    expect(first.status).toBe(201);
+    const again = await create(tenant.admin.token, name);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("conflict");
+    expect(again.body.error.message).toContain("name");
+
+    // Renaming another pipeline onto the taken name is refused the same way.
+    const other = await create(tenant.admin.token, `${name}-other`);
+    const renamed = await api().call<{ error: { code: string } }>(
+      "PUT",
+      `/api/pipelines/${other.body.pipeline.id}`,
+      tenant.admin.token,
+      { ...OCR_PIPELINE, name },
+    );
+    expect(renamed.status).toBe(409);
+
+    const elsewhere = await api().createTenant("docs-elsewhere");
+    expect((await create(elsewhere.admin.token, name)).status).toBe(201);
+    const listed = await api().call<{ items: { name: string }[] }>(
+      "GET",
+      "/api/pipelines?limit=100",
+      tenant.admin.token,
+    );
+    expect(listed.body.items.filter((p) => p.name === name)).toHaveLength(1);
+  });
+
   test("a pipeline with a bad stage is refused with the stage's path", async () => {
     const reply = await api().call<{ error: { message: string } }>(
       "POST",

@@ -136,6 +136,32 @@ describeEachApi("session and tenancy routes", (api) => {
     expect(old.status).toBe(401);
   });
 
+  test("an e-mail already in use is 409, whatever its case or organisation", async () => {
+    const tenant = await api().createTenant("dupes");
+    const elsewhere = await api().createTenant("dupes-elsewhere");
+    const email = `${unique("taken")}@dupes.test`;
+    await api().createUser(tenant.admin.token, { email });
+    const count = async () =>
+      (await api().call<{ total: number }>("GET", "/api/users", elsewhere.admin.token)).body.total;
+    const before = await count();
+
+    for (const attempt of [email, email.toUpperCase()]) {
+      const reply = await api().call<{ error: { code: string; message: string } }>(
+        "POST",
+        "/api/users",
+        elsewhere.admin.token,
+        { email: attempt, password: PASSWORD },
+      );
+      expect({ attempt, status: reply.status, code: reply.body.error?.code }).toEqual({
+        attempt,
+        status: 409,
+        code: "conflict",
+      });
+      expect(reply.body.error.message).toContain(email);
+    }
+    expect(await count()).toBe(before);
+  });
+
   test("the global admin creates a user in another organisation", async () => {
     const org = await api().createOrg(unique("Elsewhere"));
     const email = `${unique("far")}@elsewhere.test`;
