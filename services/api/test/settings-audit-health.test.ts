@@ -168,4 +168,29 @@ describeEachApi("settings, usage, audit, health and OpenAPI", (api) => {
       expect(Object.keys(spec.paths)).toContain(path);
     }
   });
+
+  test("routes that read their own body still describe it: login, pipelines, uploads", async () => {
+    const spec = (await (await api().fetch("/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, Body> } }>>;
+    };
+    interface Body {
+      schema: { required?: string[]; properties?: Record<string, { type?: string }> };
+    }
+    const body = (path: string, method: string, type: string) =>
+      spec.paths[path]?.[method]?.requestBody?.content[type]?.schema;
+
+    const login = body("/api/auth/login", "post", "application/json");
+    expect(login?.required?.sort()).toEqual(["email", "password"]);
+    for (const [path, method] of [
+      ["/api/pipelines", "post"],
+      ["/api/pipelines/{id}", "put"],
+    ] as const) {
+      const pipeline = body(path, method, "application/json");
+      expect(pipeline?.required?.sort()).toEqual(["name", "stages"]);
+      expect(pipeline?.properties?.stages?.type).toBe("array");
+    }
+    const upload = body("/api/documents", "post", "multipart/form-data");
+    expect(upload?.required).toEqual(["file"]);
+    expect(Object.keys(upload?.properties ?? {}).sort()).toEqual(["file", "pipelineId"]);
+  });
 });

@@ -22,6 +22,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { authenticate, clientAddress } from "../http/auth.ts";
+import { jsonRequestBody } from "../http/openapi.ts";
 import { presentOrganisation, presentUser } from "../present.ts";
 
 const loginBody = z.strictObject({
@@ -130,7 +131,13 @@ export function authRoutes(deps: ApiDeps) {
           user: presentUser(publicUser),
         };
       },
-      { parse: "text", detail: { summary: "Log in with e-mail and password" } },
+      {
+        parse: "text",
+        detail: {
+          summary: "Log in with e-mail and password",
+          requestBody: jsonRequestBody(loginBody, "E-mail and password"),
+        },
+      },
     )
     .post(
       "/logout",

@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { auditor } from "../http/audit.ts";
 import { authorize, clientAddress } from "../http/auth.ts";
+import { uploadRequestBody } from "../http/openapi.ts";
 import { sortQuery } from "../http/paging.ts";
 import { presentDocument, presentJob, presentPage } from "../present.ts";
 import { receiveUpload } from "../uploads/multipart.ts";
@@ -102,6 +103,7 @@ export function documentRoutes(deps: ApiDeps) {
         // (the JSON size check), after which it would read the whole upload as JSON.
         parse: () => null,
         detail: {
+          requestBody: uploadRequestBody,
           summary: "Upload a document (multipart `file`, optional `pipelineId` to start a job)",
         },
       },

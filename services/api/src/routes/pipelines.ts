@@ -9,15 +9,21 @@ import {
   updatePipeline,
 } from "@crpipeline/db";
 import { AppError, notFound } from "@crpipeline/errors";
-import { type PipelineDefinition, parsePipeline } from "@crpipeline/pipeline";
+import { type PipelineDefinition, parsePipeline, pipelineSchema } from "@crpipeline/pipeline";
 import { parseTemplate } from "@crpipeline/report";
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
 import { auditor } from "../http/audit.ts";
 import { authorize } from "../http/auth.ts";
+import { jsonRequestBody } from "../http/openapi.ts";
 import { sortQuery } from "../http/paging.ts";
 import { presentPage, presentPipeline } from "../present.ts";
+
+const pipelineBody = jsonRequestBody(
+  pipelineSchema,
+  "A named, ordered list of stages; each stage's settings are checked on write",
+);
 
 /** Schema checks plus what only the stage packages know: prompt placeholders, report templates. */
 function validateDefinition(body: unknown): PipelineDefinition {
@@ -67,7 +73,7 @@ export function pipelineRoutes(deps: ApiDeps) {
         set.status = 201;
         return { pipeline: presentPipeline(pipeline) };
       },
-      { body: t.Unknown() },
+      { detail: { requestBody: pipelineBody } },
     )
     .get(
       "/:id",
@@ -96,7 +102,7 @@ export function pipelineRoutes(deps: ApiDeps) {
         });
         return { pipeline: presentPipeline(pipeline) };
       },
-      { params: idParams, body: t.Unknown() },
+      { params: idParams, detail: { requestBody: pipelineBody } },
     )
     .delete(
       "/:id",
