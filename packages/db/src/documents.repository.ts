@@ -1,13 +1,14 @@
 /** Documents: uploaded files of an organisation; the bytes live in object storage. */
 
-import type { Database, Row } from "./database.ts";
+import type { Database, Executor, Row } from "./database.ts";
+import { journalDeletes } from "./object-journal.repository.ts";
 import { filter, listPage, type Page, type PageRequest } from "./pagination.ts";
 import { newId, toNumber, toStringOrNull, uniqueOr409 } from "./values.ts";
 
 // A document row is inserted only AFTER its object is fully stored (the upload streams to
 // `orgs/<org>/documents/<id>/original` first, with an id from `newDocumentId()`), so a
 // half-written upload is never listed and there is no "uploading" status. If the insert fails,
-// the caller deletes the object.
+// the caller deletes the object; if the caller dies first, the object journal has the key.
 
 export interface Document {
   id: string;
@@ -54,7 +55,7 @@ export interface NewDocument {
   storageKey: string;
 }
 
-export async function createDocument(db: Database, input: NewDocument): Promise<Document> {
+export async function createDocument(db: Executor, input: NewDocument): Promise<Document> {
   const row = {
     id: input.id,
     org_id: input.orgId,
@@ -118,7 +119,10 @@ export function listDocuments(
 
 export interface DeletedDocument {
   document: Document;
-  /** Every object the caller must now delete: the original and all stage outputs. */
+  /**
+   * Every object to delete now: the original and all stage outputs. They are in the object
+   * journal already, so a caller that cannot delete them (S3 down, or it dies) loses nothing.
+   */
   storageKeys: string[];
 }
 
@@ -140,6 +144,8 @@ export async function deleteDocument(
       DELETE FROM documents WHERE id = ${id} AND org_id = ${orgId} RETURNING *`;
     if (!row) return null;
     const document = mapDocument(row);
-    return { document, storageKeys: [document.storageKey, ...outputs.map((o) => o.storage_key)] };
+    const storageKeys = [document.storageKey, ...outputs.map((o) => o.storage_key)];
+    await journalDeletes(tx, storageKeys);
+    return { document, storageKeys };
   });
 }

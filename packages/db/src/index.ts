@@ -19,6 +19,7 @@ export * from "./job-events.repository.ts";
 export { type FinalJobStatus, JOB_STATUSES, type Job, type JobStatus } from "./jobs.model.ts";
 export * from "./jobs.repository.ts";
 export { appliedMigrations, type MigrateResult, migrate } from "./migrate.ts";
+export * from "./object-journal.repository.ts";
 export * from "./organisations.repository.ts";
 export {
   DEFAULT_PAGE_SIZE,

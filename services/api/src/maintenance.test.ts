@@ -8,6 +8,7 @@ import {
 } from "@crpipeline/db";
 import { describeEachEngine, seedDocument, seedTenant } from "@crpipeline/db/db.test-utils";
 import { silentLogger } from "@crpipeline/log";
+import { startTestS3 } from "@crpipeline/storage/storage.test-utils";
 import { startMaintenance } from "./maintenance.ts";
 
 describeEachEngine("maintenance", (current) => {
@@ -33,9 +34,11 @@ describeEachEngine("maintenance", (current) => {
     await revokeToken(db, "expired-jti", Date.now() - 1000);
     await revokeToken(db, "live-jti", Date.now() + 60_000);
 
-    const maintenance = startMaintenance({ db, logger: silentLogger });
+    const s3 = await startTestS3();
+    const maintenance = startMaintenance({ db, store: s3.store, logger: silentLogger });
     await maintenance.run();
     maintenance.stop();
+    await s3.cleanup();
 
     const ids = (await listJobEvents(db, org.id, { afterId: 0 })).map((e) => e.id);
     expect(ids).not.toContain(old.id);

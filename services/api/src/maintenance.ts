@@ -1,10 +1,18 @@
-/** Housekeeping the API runs on a timer: job events past their resume window, dead revocations. */
+/**
+ * Housekeeping the API runs on timers: job events past their resume window and dead revocations
+ * hourly, and every minute the object journal's leftovers (see `sweepObjects`).
+ */
 
 import { type Database, pruneJobEvents, pruneRevokedTokens } from "@crpipeline/db";
 import type { Logger } from "@crpipeline/log";
+import type { ObjectStore } from "@crpipeline/storage";
+import { sweepObjects, UPLOAD_GRACE_MS } from "./objects.ts";
 
 export interface MaintenanceOptions {
   everyMs?: number;
+  /** How often the object journal is swept. */
+  sweepEveryMs?: number;
+  uploadGraceMs?: number;
   /** How long a client can resume an event stream (Last-Event-ID) after missing events. */
   keepEventsMs?: number;
 }
@@ -16,8 +24,13 @@ const DAY = 24 * 60 * 60 * 1000;
  * only needed until the token would have expired anyway.
  */
 export function startMaintenance(
-  { db, logger }: { db: Database; logger: Logger },
-  { everyMs = 60 * 60 * 1000, keepEventsMs = 7 * DAY }: MaintenanceOptions = {},
+  { db, store, logger }: { db: Database; store: ObjectStore; logger: Logger },
+  {
+    everyMs = 60 * 60 * 1000,
+    keepEventsMs = 7 * DAY,
+    sweepEveryMs = 60 * 1000,
+    uploadGraceMs = UPLOAD_GRACE_MS,
+  }: MaintenanceOptions = {},
 ) {
   const run = async () => {
     try {
@@ -28,6 +41,22 @@ export function startMaintenance(
       logger.warn({ error }, "maintenance failed; trying again at the next run");
     }
   };
+  const sweep = async () => {
+    try {
+      return await sweepObjects({ db, store, logger }, { uploadGraceMs });
+    } catch (error) {
+      logger.warn({ error }, "object sweep failed; trying again at the next run");
+      return { deleted: 0, left: -1 };
+    }
+  };
   const timer = setInterval(run, everyMs);
-  return { run, stop: () => clearInterval(timer) };
+  const sweepTimer = setInterval(sweep, sweepEveryMs);
+  return {
+    run,
+    sweep,
+    stop: () => {
+      clearInterval(timer);
+      clearInterval(sweepTimer);
+    },
+  };
 }

@@ -65,6 +65,7 @@ export async function startApi(
   deps.metrics.declareRoutes(routeTemplates(app));
   const maintenance = startMaintenance({
     db: runtime.db,
+    store: runtime.store,
     logger: runtime.logger.child("maintenance"),
   });
   void maintenance.run();

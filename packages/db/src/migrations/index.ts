@@ -2,6 +2,7 @@
 
 import type { Engine } from "../database.ts";
 import { initial } from "./001-initial.ts";
+import { objectJournal } from "./002-object-journal.ts";
 
 export interface Migration {
   /** `NNN-name`; applied in list order and recorded in schema_migrations. */
@@ -10,4 +11,4 @@ export interface Migration {
   statements: (engine: Engine) => string[];
 }
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, objectJournal];

@@ -2,10 +2,13 @@
 
 import type { Principal } from "@crpipeline/auth";
 import {
+  commitUpload,
   createDocument,
   deleteDocument,
   getDocument,
   getPipeline,
+  journalDeletes,
+  journalUpload,
   listDocuments,
   newDocumentId,
   releaseUsage,
@@ -19,6 +22,7 @@ import { auditor } from "../http/audit.ts";
 import { authorize, clientAddress } from "../http/auth.ts";
 import { uploadRequestBody } from "../http/openapi.ts";
 import { sortQuery } from "../http/paging.ts";
+import { deleteJournaled } from "../objects.ts";
 import { presentDocument, presentJob, presentPage } from "../present.ts";
 import { receiveUpload } from "../uploads/multipart.ts";
 import { downloadResponse } from "./download.ts";
@@ -36,6 +40,8 @@ export function documentRoutes(deps: ApiDeps) {
     const key = `orgs/${caller.orgId}/documents/${id}/original`;
     let jobReserved = false;
     try {
+      // Before the first byte: should this process die, the journal knows the key.
+      await journalUpload(db, key);
       const { stored, fields } = await receiveUpload(
         request,
         config.maxUploadBytes,
@@ -56,24 +62,30 @@ export function documentRoutes(deps: ApiDeps) {
         jobReserved = true;
       }
       const { size, sha256 } = stored.stats();
-      const document = await createDocument(db, {
-        id,
-        orgId: caller.orgId,
-        uploadedBy: caller.kind === "user" ? caller.userId : null,
-        apiKeyId: caller.kind === "api_key" ? caller.apiKeyId : null,
-        name: stored.name,
-        contentType: stored.contentType,
-        size,
-        sha256,
-        storageKey: key,
+      // The row and the journal's release of the key commit together.
+      const document = await db.transaction(async (tx) => {
+        await commitUpload(tx, key);
+        return createDocument(tx, {
+          id,
+          orgId: caller.orgId,
+          uploadedBy: caller.kind === "user" ? caller.userId : null,
+          apiKeyId: caller.kind === "api_key" ? caller.apiKeyId : null,
+          name: stored.name,
+          contentType: stored.contentType,
+          size,
+          sha256,
+          storageKey: key,
+        });
       });
       return { document, pipelineId };
     } catch (error) {
       await releaseUsage(db, caller.orgId, "uploads");
       if (jobReserved) await releaseUsage(db, caller.orgId, "jobs");
       // The object may or may not exist: even a PUT that failed during an S3 outage can have
-      // stored it, and then a plain delete fails too. discard() retries until S3 answers.
-      await store.discard(key);
+      // stored it, and then a plain delete fails too. The journal entry turns into a deletion
+      // (if the database is down as well, the sweeper turns it after the grace period).
+      await journalDeletes(db, [key]).catch(() => {});
+      await deleteJournaled(deps, key);
       throw error;
     }
   }
@@ -164,9 +176,9 @@ export function documentRoutes(deps: ApiDeps) {
         }
         const deleted = await deleteDocument(db, caller.orgId, params.id);
         if (!deleted) throw notFound("Document");
-        // Rows are gone first; a failed object delete leaves garbage, never a dangling row.
-        // discard() keeps retrying in the background while S3 is unavailable.
-        await Promise.all(deleted.storageKeys.map((key) => store.discard(key)));
+        // Rows are gone first, with the keys in the journal: a failed object delete is retried
+        // here while S3 is unavailable, and swept later if this process ends first.
+        await Promise.all(deleted.storageKeys.map((key) => deleteJournaled(deps, key)));
         await audit({ request, server }, caller, {
           action: "document.delete",
           targetType: "document",
