@@ -112,6 +112,14 @@ export const settings = {
     parse: optional(minBytes(32)),
     secret: true,
   }),
+  secretsKey: setting({
+    env: "SECRETS_KEY",
+    doc: "seals organisations' stored AI and OCR keys, at least 32 bytes; every API and worker needs the same",
+    default: undefined as string | undefined,
+    defaultDoc: "derived from JWT_SECRET (or its generated file)",
+    parse: optional(minBytes(32)),
+    secret: true,
+  }),
   adminEmail: setting({
     env: "ADMIN_EMAIL",
     doc: "first admin's e-mail; created on first start when set",

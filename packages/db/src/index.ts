@@ -32,6 +32,7 @@ export * from "./pipelines.repository.ts";
 export * from "./queue.ts";
 export * from "./queue-signal.ts";
 export * from "./revoked-tokens.repository.ts";
+export * from "./secret-box.ts";
 export * from "./settings.repository.ts";
 export * from "./stage-outputs.repository.ts";
 export * from "./usage.repository.ts";

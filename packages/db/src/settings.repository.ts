@@ -1,12 +1,13 @@
 /** Organisation settings: prompt templates, AI endpoint override and write-only secrets. */
 
 import type { Database, Executor } from "./database.ts";
+import { isSealed, type SecretBox } from "./secret-box.ts";
 import { parseJson, toJson } from "./values.ts";
 
-// Secrets are stored apart from the other settings and only `getInternalSettings` (for the
-// worker) returns their values; the public view says which ones are set.
-// TODO: secrets are stored in clear text in the database; encrypting them needs a key
-// management decision (a key from the environment) that DESIGN.md does not make yet.
+// Secrets are stored apart from the other settings, sealed (see secret-box.ts), and only
+// `getInternalSettings` (for the worker) returns their values; the public view says which ones
+// are set. Rows written before sealing hold plain JSON: they are read as such and sealed on
+// their next update.
 
 export interface AiOverride {
   /** OpenAI-compatible base URL; null uses the deployment's AI_API_URL. */
@@ -44,14 +45,19 @@ export interface SettingsUpdate {
 const emptyData = (): StoredData => ({ promptTemplates: {}, ai: { url: null, model: null } });
 const emptySecrets = (): Secrets => ({ aiApiKey: null, ocrKeys: {} });
 
-async function read(db: Executor, orgId: string, forUpdate = false) {
+function openSecrets(stored: unknown, box: SecretBox): Partial<Secrets> {
+  if (typeof stored === "string" && isSealed(stored)) return JSON.parse(box.open(stored));
+  return parseJson<Partial<Secrets>>(stored, {});
+}
+
+async function read(db: Executor, orgId: string, box: SecretBox, forUpdate = false) {
   const lock = forUpdate && db.engine === "postgres" ? " FOR UPDATE" : "";
   const [row] = await db.sql.unsafe(`SELECT data, secrets FROM settings WHERE org_id = $1${lock}`, [
     orgId,
   ]);
   return {
     data: { ...emptyData(), ...parseJson<Partial<StoredData>>(row?.data, {}) },
-    secrets: { ...emptySecrets(), ...parseJson<Partial<Secrets>>(row?.secrets, {}) },
+    secrets: { ...emptySecrets(), ...openSecrets(row?.secrets, box) },
   };
 }
 
@@ -63,14 +69,22 @@ function publicView(data: StoredData, secrets: Secrets): PublicSettings {
 }
 
 /** What the API may show: no secret values, only which secrets are set. */
-export async function getSettings(db: Database, orgId: string): Promise<PublicSettings> {
-  const { data, secrets } = await read(db, orgId);
+export async function getSettings(
+  db: Database,
+  orgId: string,
+  box: SecretBox,
+): Promise<PublicSettings> {
+  const { data, secrets } = await read(db, orgId, box);
   return publicView(data, secrets);
 }
 
 /** For the worker only: includes the secret values. Never send this to a client. */
-export async function getInternalSettings(db: Database, orgId: string): Promise<InternalSettings> {
-  const { data, secrets } = await read(db, orgId);
+export async function getInternalSettings(
+  db: Database,
+  orgId: string,
+  box: SecretBox,
+): Promise<InternalSettings> {
+  const { data, secrets } = await read(db, orgId, box);
   return { ...data, secrets };
 }
 
@@ -88,13 +102,14 @@ export async function updateSettings(
   db: Database,
   orgId: string,
   update: SettingsUpdate,
+  box: SecretBox,
 ): Promise<PublicSettings> {
   return db.transaction(async (tx) => {
     await tx.sql`
       INSERT INTO settings (org_id, data, secrets, updated_at)
-      VALUES (${orgId}, ${toJson(emptyData())}, ${toJson(emptySecrets())}, ${Date.now()})
+      VALUES (${orgId}, ${toJson(emptyData())}, ${box.seal(toJson(emptySecrets()))}, ${Date.now()})
       ON CONFLICT (org_id) DO NOTHING`;
-    const current = await read(tx, orgId, true);
+    const current = await read(tx, orgId, box, true);
 
     const data: StoredData = {
       promptTemplates: merge(current.data.promptTemplates, update.promptTemplates),
@@ -106,7 +121,7 @@ export async function updateSettings(
       ocrKeys: merge(current.secrets.ocrKeys, update.secrets?.ocrKeys),
     };
     await tx.sql`
-      UPDATE settings SET data = ${toJson(data)}, secrets = ${toJson(secrets)},
+      UPDATE settings SET data = ${toJson(data)}, secrets = ${box.seal(toJson(secrets))},
                           updated_at = ${Date.now()}
       WHERE org_id = ${orgId}`;
     return publicView(data, secrets);

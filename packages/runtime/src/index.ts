@@ -1,7 +1,8 @@
 /** The composition root every entry point shares: config → logs → metrics → database → storage. */
 
+import { resolveSecretBox } from "@crpipeline/auth";
 import { type Config, databaseUrl, loadConfigOrExit } from "@crpipeline/config";
-import { createDatabase, type Database, migrate } from "@crpipeline/db";
+import { createDatabase, type Database, migrate, type SecretBox } from "@crpipeline/db";
 import { createLogger, type Logger } from "@crpipeline/log";
 import { type ObjectStore, type OpenedStorage, openStorage } from "@crpipeline/storage";
 import { createTelemetry, listenOrExit, type Metrics, type Telemetry } from "@crpipeline/telemetry";
@@ -14,6 +15,8 @@ export interface Runtime {
   db: Database;
   store: ObjectStore;
   storage: OpenedStorage;
+  /** Seals and opens organisations' stored secrets; the same key in every process. */
+  secrets: SecretBox;
   /** Closes storage, the database and telemetry (flushing OTLP), in that order. */
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       const { applied } = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, "database migrated");
     }
+    const secrets = await resolveSecretBox({ config, logger: logger.child("secrets") });
     const storage = await openStorage({ config, metrics, logger: logger.child("storage") });
     return {
       config,
@@ -48,6 +52,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       db,
       store: storage.store,
       storage,
+      secrets,
       async close() {
         await storage.close();
         await db.close();

@@ -5,7 +5,8 @@ import type { RateLimiter } from "@crpipeline/ratelimit";
 import type { Runtime } from "@crpipeline/runtime";
 import type { EventHub } from "./events/hub.ts";
 
-export interface ApiDeps extends Pick<Runtime, "config" | "logger" | "metrics" | "db" | "store"> {
+export interface ApiDeps
+  extends Pick<Runtime, "config" | "logger" | "metrics" | "db" | "store" | "secrets"> {
   tokens: TokenService;
   limiter: RateLimiter;
   events: EventHub;

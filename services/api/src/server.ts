@@ -34,7 +34,7 @@ export async function buildApiDeps(
   runtime: Runtime,
   options: StartApiOptions = {},
 ): Promise<ApiDeps> {
-  const { config, logger, metrics, db, store } = runtime;
+  const { config, logger, metrics, db, store, secrets } = runtime;
   const secret = await resolveJwtSecret({ config, logger: logger.child("auth") });
   return {
     config,
@@ -42,6 +42,7 @@ export async function buildApiDeps(
     metrics,
     db,
     store,
+    secrets,
     tokens: createTokenService({
       secret,
       issuer: "crpipeline",

@@ -9,6 +9,7 @@ import {
   getInternalSettings,
   type InternalSettings,
   type Job,
+  type SecretBox,
 } from "@crpipeline/db";
 import { AppError } from "@crpipeline/errors";
 import type { OcrResult } from "@crpipeline/ocr";
@@ -26,7 +27,10 @@ export interface JobContext {
   results: StageValue[];
 }
 
-export async function loadJobContext(deps: { db: Database; store: ObjectStore }, job: Job) {
+export async function loadJobContext(
+  deps: { db: Database; store: ObjectStore; secrets: SecretBox },
+  job: Job,
+) {
   const document = await getDocument(deps.db, job.orgId, job.documentId);
   if (!document) {
     throw new AppError("document_missing", "The job's document no longer exists", 422, {
@@ -35,7 +39,7 @@ export async function loadJobContext(deps: { db: Database; store: ObjectStore },
   }
   const [bytes, settings] = await Promise.all([
     deps.store.getBytes(document.storageKey),
-    getInternalSettings(deps.db, job.orgId),
+    getInternalSettings(deps.db, job.orgId, deps.secrets),
   ]);
   const context: JobContext = { job, document, bytes, settings, results: [] };
   return context;

@@ -1,6 +1,13 @@
 /** Runs one claimed job to its end: lease, stages, and the final state or a retry. */
 
-import { type Claim, type Database, finishJob, releaseJob, requeueForRetry } from "@crpipeline/db";
+import {
+  type Claim,
+  type Database,
+  finishJob,
+  releaseJob,
+  requeueForRetry,
+  type SecretBox,
+} from "@crpipeline/db";
 import { isRetryable } from "@crpipeline/errors";
 import type { Logger } from "@crpipeline/log";
 import type { ObjectStore } from "@crpipeline/storage";
@@ -18,6 +25,7 @@ import type { Processors } from "./stages/types.ts";
 export interface JobRunnerDeps {
   db: Database;
   store: ObjectStore;
+  secrets: SecretBox;
   metrics: Metrics;
   logger: Logger;
   processors: Processors;

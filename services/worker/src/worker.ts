@@ -79,6 +79,7 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
   const jobDeps: JobRunnerDeps = {
     db,
     store: runtime.store,
+    secrets: runtime.secrets,
     metrics,
     logger,
     processors: createProcessors({ config: runtime.config, ocr, ai }),

@@ -176,10 +176,12 @@ export function describeEachHarness(
 
 /** Points the organisation's AI settings at `url` (null: none, so AI_API_URL applies). */
 export async function useAiEndpoint(harness: Harness, url: string | null, apiKey: string | null) {
-  await updateSettings(harness.runtime.db, harness.orgId, {
-    ai: { url },
-    secrets: { aiApiKey: apiKey },
-  });
+  await updateSettings(
+    harness.runtime.db,
+    harness.orgId,
+    { ai: { url }, secrets: { aiApiKey: apiKey } },
+    harness.runtime.secrets,
+  );
 }
 
 export const TEXT_STAGES = {

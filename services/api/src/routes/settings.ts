@@ -42,7 +42,7 @@ export function settingsRoutes(deps: ApiDeps) {
   return new Elysia({ prefix: "/api" })
     .get("/settings", async ({ request }) => {
       const caller = await authorize(request, deps);
-      return { settings: await getSettings(db, caller.orgId) };
+      return { settings: await getSettings(db, caller.orgId, deps.secrets) };
     })
     .put(
       "/settings",
@@ -51,7 +51,7 @@ export function settingsRoutes(deps: ApiDeps) {
         for (const template of Object.values(body.promptTemplates ?? {})) {
           if (template) promptPlaceholders(template);
         }
-        const settings = await updateSettings(db, caller.orgId, body);
+        const settings = await updateSettings(db, caller.orgId, body, deps.secrets);
         await audit({ request, server }, caller, {
           action: "settings.update",
           targetType: "settings",
