@@ -30,8 +30,8 @@ export interface DiscardQueue {
   close(): void;
 }
 
-// TODO: the retries live in this process only; one that exits during an S3 outage still leaves
-// its orphans behind. Making this durable needs a table of keys to sweep.
+// The retries live in this process only: the fast path. What must survive the process (the
+// API's uploads and deletions) is also in the database's object journal, which the API sweeps.
 export function createDiscardQueue(options: DiscardQueueOptions): DiscardQueue {
   const { remove, logger } = options;
   const firstRetryMs = options.firstRetryMs ?? 1_000;
