@@ -6,6 +6,7 @@ import { POSTGRES_URL, requireService, tempDir } from "@crpipeline/testing";
 import { SQL } from "bun";
 import { createDatabase, type Database, type Engine } from "./database.ts";
 import { createDocument, newDocumentId } from "./documents.repository.ts";
+import { createJob } from "./jobs.repository.ts";
 import { migrate } from "./migrate.ts";
 import { createOrganisation } from "./organisations.repository.ts";
 import { createUser } from "./users.repository.ts";
@@ -162,5 +163,18 @@ export async function seedDocument(db: Database, orgId: string, name = "file.txt
     size,
     sha256: "0".repeat(64),
     storageKey: `orgs/${orgId}/documents/${id}/original`,
+  });
+}
+
+/** A queued one-stage job (parse) on a new document of `orgId`. */
+export async function seedJob(db: Database, orgId: string, maxAttempts = 3) {
+  const document = await seedDocument(db, orgId);
+  return createJob(db, {
+    orgId,
+    documentId: document.id,
+    pipelineId: null,
+    pipelineName: "adhoc",
+    stages: [{ type: "parse" }],
+    maxAttempts,
   });
 }

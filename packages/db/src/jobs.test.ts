@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { AppError } from "@crpipeline/errors";
 import type { Database } from "./database.ts";
-import { describeEachEngine, seedDocument, seedTenant } from "./db.test-utils.ts";
+import { describeEachEngine, seedDocument, seedJob, seedTenant } from "./db.test-utils.ts";
 import {
   appendJobEvent,
   latestJobEventId,
@@ -21,17 +21,7 @@ async function statusOf(promise: Promise<unknown>): Promise<number> {
   return (error as AppError).status;
 }
 
-async function queuedJob(db: Database, orgId: string) {
-  const doc = await seedDocument(db, orgId);
-  return createJob(db, {
-    orgId,
-    documentId: doc.id,
-    pipelineId: null,
-    pipelineName: "adhoc",
-    stages: [{ type: "parse" }],
-    maxAttempts: 3,
-  });
-}
+const queuedJob = (db: Database, orgId: string) => seedJob(db, orgId);
 
 describeEachEngine(
   "jobs",

@@ -1,21 +1,10 @@
 import { expect, test } from "bun:test";
 import { waitFor } from "@crpipeline/testing";
-import type { Database } from "./database.ts";
-import { describeEachEngine, seedDocument, seedTenant } from "./db.test-utils.ts";
-import { cancelJob, createJob, retryJob } from "./jobs.repository.ts";
+import { describeEachEngine, seedJob, seedTenant } from "./db.test-utils.ts";
+import { cancelJob, retryJob } from "./jobs.repository.ts";
 import { JOBS_QUEUED_CHANNEL, listenForQueuedJobs } from "./queue-signal.ts";
 
-async function enqueue(db: Database, orgId: string) {
-  const doc = await seedDocument(db, orgId);
-  return createJob(db, {
-    orgId,
-    documentId: doc.id,
-    pipelineId: null,
-    pipelineName: "adhoc",
-    stages: [{ type: "parse" }],
-    maxAttempts: 3,
-  });
-}
+const enqueue = seedJob;
 
 describeEachEngine(
   "queue signal",

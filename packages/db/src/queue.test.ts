@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import type { Database } from "./database.ts";
-import { describeEachEngine, seedDocument, seedTenant } from "./db.test-utils.ts";
+import { describeEachEngine, seedJob, seedTenant } from "./db.test-utils.ts";
 import { listJobEvents } from "./job-events.repository.ts";
-import { cancelJob, createJob, getJob } from "./jobs.repository.ts";
+import { cancelJob, getJob } from "./jobs.repository.ts";
 import {
   claimJob,
   failExpiredJobs,
@@ -15,17 +15,7 @@ import {
   updateProgress,
 } from "./queue.ts";
 
-async function enqueue(db: Database, orgId: string, maxAttempts = 3) {
-  const doc = await seedDocument(db, orgId);
-  return createJob(db, {
-    orgId,
-    documentId: doc.id,
-    pipelineId: null,
-    pipelineName: "adhoc",
-    stages: [{ type: "parse" }],
-    maxAttempts,
-  });
-}
+const enqueue = seedJob;
 
 describeEachEngine(
   "queue",
