@@ -15,34 +15,32 @@ import {
 } from "@crpipeline/db";
 import { ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";
 import { silentLogger } from "@crpipeline/log";
-import { type EmbeddedS3, startEmbeddedS3 } from "@crpipeline/storage";
 import { sampleValue } from "@crpipeline/telemetry";
-import { tempDir } from "@crpipeline/testing";
 import { sweepObjects } from "../src/objects.ts";
-import { startTestApi, type Tenant, type TestApi } from "./api.test-utils.ts";
+import {
+  type OwnS3,
+  startOwnS3,
+  startTestApi,
+  type Tenant,
+  type TestApi,
+} from "./api.test-utils.ts";
 
 const HOUR = 60 * 60 * 1000;
 
 for (const engine of ENGINES) {
   describe.skipIf(engine === "postgres" && !postgresAvailable)(`object journal [${engine}]`, () => {
-    const s3Dir = tempDir("crp-journal-s3-");
-    let s3: EmbeddedS3;
+    let s3: OwnS3;
     let api: TestApi;
     let tenant: Tenant;
 
     beforeAll(async () => {
-      s3 = await startEmbeddedS3({ dataDir: s3Dir.path, logger: silentLogger });
-      api = await startTestApi(engine, {
-        S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      });
+      s3 = await startOwnS3();
+      api = await startTestApi(engine, s3.env);
       tenant = await api.createTenant("journal");
     }, 60_000);
     afterAll(async () => {
       await api?.stop();
-      await s3?.stop();
-      s3Dir.cleanup();
+      await s3?.destroy();
     }, 30_000);
 
     const deps = () => ({ db: api.runtime.db, store: api.runtime.store, logger: silentLogger });
@@ -142,12 +140,7 @@ for (const engine of ENGINES) {
       ).toBeGreaterThan(errorsBefore);
       expect((await journalCounts(api.runtime.db)).delete).toBeGreaterThanOrEqual(1);
 
-      s3 = await startEmbeddedS3({
-        dataDir: s3Dir.path,
-        logger: silentLogger,
-        port: s3.port,
-        secretAccessKey: s3.secretAccessKey,
-      });
+      await s3.restart();
       const after = await sweepObjects(deps());
       expect(after.left).toBe(0);
       expect(after.deleted).toBeGreaterThanOrEqual(1);

@@ -4,32 +4,29 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";
-import { silentLogger } from "@crpipeline/log";
-import { type EmbeddedS3, startEmbeddedS3 } from "@crpipeline/storage";
 import { sampleValue } from "@crpipeline/telemetry";
-import { tempDir } from "@crpipeline/testing";
-import { startTestApi, type Tenant, type TestApi } from "./api.test-utils.ts";
+import {
+  type OwnS3,
+  startOwnS3,
+  startTestApi,
+  type Tenant,
+  type TestApi,
+} from "./api.test-utils.ts";
 
 for (const engine of ENGINES) {
   describe.skipIf(engine === "postgres" && !postgresAvailable)(`S3 outage [${engine}]`, () => {
-    const s3Dir = tempDir("crp-s3-");
-    let s3: EmbeddedS3;
+    let s3: OwnS3;
     let api: TestApi;
     let tenant: Tenant;
 
     beforeAll(async () => {
-      s3 = await startEmbeddedS3({ dataDir: s3Dir.path, logger: silentLogger });
-      api = await startTestApi(engine, {
-        S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      });
+      s3 = await startOwnS3();
+      api = await startTestApi(engine, s3.env);
       tenant = await api.createTenant("outage");
     }, 60_000);
     afterAll(async () => {
       await api?.stop();
-      await s3?.stop();
-      s3Dir.cleanup();
+      await s3?.destroy();
     }, 30_000);
 
     const documents = async () =>
@@ -67,12 +64,7 @@ for (const engine of ENGINES) {
     });
 
     test("after S3 is back on the same port, uploads and /readyz work again", async () => {
-      s3 = await startEmbeddedS3({
-        dataDir: s3Dir.path,
-        logger: silentLogger,
-        port: s3.port,
-        secretAccessKey: s3.secretAccessKey,
-      });
+      await s3.restart();
       const ready = await api.call("GET", "/readyz");
       expect(ready.status).toBe(200);
       const upload = await api.upload(tenant.user.token, { name: "after.txt", bytes: "after" });
