@@ -137,13 +137,16 @@ export function jobRoutes(deps: ApiDeps) {
       "/jobs/:id/events",
       async ({ request, params }) => {
         const caller = await authorize(request, deps);
+        // Where the stream starts is fixed before the snapshot is read: an event written in
+        // between is sent after the snapshot (repeating what it shows, at worst), never lost.
+        const after = lastEventId(request) ?? (await deps.events.latestId(caller.orgId));
         const job = await getJob(db, caller.orgId, params.id);
         if (!job) throw notFound("Job");
         return sseResponse({
           hub: deps.events,
           orgId: caller.orgId,
           jobId: job.id,
-          lastEventId: lastEventId(request),
+          lastEventId: after,
           snapshot: presentJob(job),
           closeOnFinal: true,
           signal: request.signal,
