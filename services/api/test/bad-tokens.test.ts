@@ -246,7 +246,7 @@ describeEachApi("rejected session tokens", (api) => {
   };
 
   /** Each credential is an org admin's, so that only its defect stands between it and a write. */
-  const rejected: { name: string; code?: string; token: () => Promise<string> }[] = [
+  const rejected: { name: string; code?: string; token: () => Promise<Auth> }[] = [
     {
       name: "an expired token",
       code: "token_expired",
@@ -296,14 +296,52 @@ describeEachApi("rejected session tokens", (api) => {
         return token;
       },
     },
+    {
+      name: "an unknown API key of the right shape",
+      code: "api_key_invalid",
+      token: async () => {
+        const { key } = await api().createApiKey(tenant.admin.token, unique("real"));
+        // The same prefix, another secret: a key that was never issued.
+        return { apiKey: `${key.slice(0, 13)}${"0".repeat(64)}` };
+      },
+    },
+    {
+      name: "a malformed API key",
+      code: "api_key_malformed",
+      token: async () => ({ apiKey: "crp_not-a-key" }),
+    },
+    {
+      name: "a revoked API key",
+      code: "api_key_invalid",
+      token: async () => {
+        const { id, key } = await api().createApiKey(tenant.admin.token, unique("revoked"));
+        const revoked = await api().call("DELETE", `/api/api-keys/${id}`, tenant.admin.token);
+        expect(revoked.status).toBe(204);
+        return { apiKey: key };
+      },
+    },
+    {
+      name: "an API key whose creator was deactivated",
+      code: "api_key_invalid",
+      token: async () => {
+        const { user, token } = await orgAdminSession("key-owner");
+        const { key } = await api().createApiKey(token, unique("orphaned"));
+        expect((await api().call("GET", "/api/documents", { apiKey: key })).status).toBe(200);
+        const off = await api().call("PATCH", `/api/users/${user.id}`, tenant.admin.token, {
+          active: false,
+        });
+        expect(off.status).toBe(200);
+        return { apiKey: key };
+      },
+    },
   ];
 
   for (const credential of rejected) {
     test(`${credential.name} → 401 on every write, and nothing is written`, async () => {
-      const token = await credential.token();
+      const auth = await credential.token();
       const before = await written();
       for (const write of writes) {
-        await expectRefused(write.name, await write.send(token), credential.code);
+        await expectRefused(write.name, await write.send(auth), credential.code);
         // The write's name in both objects: a difference shows which request caused it.
         expect({ write: write.name, ...(await written()) }).toEqual({
           write: write.name,
