@@ -85,6 +85,57 @@ describeEachApi("session and tenancy routes", (api) => {
     expect(own.body).toMatchObject({ total: 1, items: [{ id: tenant.org.id }] });
   });
 
+  test("orgs: only a global admin changes quotas or names, and the new quota applies", async () => {
+    const tenant = await api().createTenant("requota");
+    const path = `/api/orgs/${tenant.org.id}`;
+    const uploads = async () =>
+      (await api().upload(tenant.user.token, { name: "q.txt", bytes: unique("q") })).status;
+    expect(await uploads()).toBe(201);
+
+    for (const token of [tenant.admin.token, tenant.user.token]) {
+      const refused = await api().call("PATCH", path, token, { monthlyUploadQuota: 1000 });
+      expect(refused.status).toBe(403);
+    }
+    const changed = await api().call<{ organisation: Record<string, unknown> }>(
+      "PATCH",
+      path,
+      api().admin.token,
+      { monthlyUploadQuota: 1 },
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body.organisation).toMatchObject({
+      id: tenant.org.id,
+      name: tenant.org.name,
+      monthlyUploadQuota: 1,
+      monthlyJobQuota: null,
+    });
+    // One upload this month already: the lowered quota refuses the next.
+    expect(await uploads()).toBe(429);
+    const lifted = await api().call("PATCH", path, api().admin.token, { monthlyUploadQuota: null });
+    expect(lifted.status).toBe(200);
+    expect(await uploads()).toBe(201);
+
+    const empty = await api().call("PATCH", path, api().admin.token, {});
+    expect(empty.status).toBe(400);
+    const clash = await api().call("PATCH", path, api().admin.token, { name: ADMIN.org });
+    expect(clash.status).toBe(409);
+    const missing = await api().call(
+      "PATCH",
+      `/api/orgs/${crypto.randomUUID()}`,
+      api().admin.token,
+      {
+        name: unique("ghost"),
+      },
+    );
+    expect(missing.status).toBe(404);
+    const audit = await api().call<{ items: { action: string }[] }>(
+      "GET",
+      "/api/audit?limit=100",
+      tenant.admin.token,
+    );
+    expect(audit.body.items.filter((e) => e.action === "org.update")).toHaveLength(2);
+  });
+
   test("users: an org admin creates, lists and changes users of the organisation", async () => {
     const tenant = await api().createTenant("people");
     const email = `${unique("new")}@people.test`;

@@ -8,6 +8,7 @@ import {
   getUser,
   listOrganisations,
   listUsers,
+  updateOrganisation,
   updateUser,
 } from "@crpipeline/db";
 import { forbidden, notFound } from "@crpipeline/errors";
@@ -27,6 +28,13 @@ const newOrg = z.strictObject({
   monthlyUploadQuota: quota,
   monthlyJobQuota: quota,
 });
+
+const orgChanges = newOrg
+  .partial()
+  .refine(
+    (c) => Object.keys(c).length > 0,
+    "give at least one of name, monthlyUploadQuota, monthlyJobQuota",
+  );
 
 const newUser = z.strictObject({
   email: z.email().max(320),
@@ -98,6 +106,27 @@ export function tenancyRoutes(deps: ApiDeps) {
         return { organisation: presentOrganisation(organisation) };
       },
       { body: newOrg },
+    )
+    .patch(
+      "/orgs/:id",
+      async ({ request, params, body, server }) => {
+        const caller = await authorize(request, deps, "admin");
+        const organisation = await updateOrganisation(db, params.id, body);
+        if (!organisation) throw notFound("Organisation");
+        await audit({ request, server }, caller, {
+          orgId: organisation.id,
+          action: "org.update",
+          targetType: "organisation",
+          targetId: organisation.id,
+          details: { changed: Object.keys(body).sort() },
+        });
+        return { organisation: presentOrganisation(organisation) };
+      },
+      {
+        params: idParams,
+        body: orgChanges,
+        detail: { summary: "Rename an organisation or change its monthly quotas (admins)" },
+      },
     )
     .get(
       "/users",
