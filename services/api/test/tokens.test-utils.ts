@@ -2,7 +2,9 @@
 
 import { createHmac } from "node:crypto";
 
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+/** A JSON value as a JWT segment. */
+export const base64url = (value: unknown) =>
+  Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /** The claims of a token, read without checking anything. */
 export function decodeClaims(token: string): Record<string, unknown> {
