@@ -74,6 +74,9 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
   const retryTimers = new Set<ReturnType<typeof setTimeout>>();
   let idleWaiters: (() => void)[] = [];
   let stopping = false;
+  /** When this worker last had a job running, for the idle limit. */
+  let busyAt = performance.now();
+  let idleTimedOut = false;
   let lastSample = 0;
 
   const jobDeps: JobRunnerDeps = {
@@ -116,6 +119,7 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
     running.set(job.jobId, job);
     void job.done.then(() => {
       running.delete(job.jobId);
+      busyAt = performance.now(); // the idle limit runs from the end of the last job
       wakeUp.wake();
     });
   }
@@ -134,8 +138,6 @@ export function startWorker(runtime: Runtime, options: WorkerOptions): Worker {
     return { claimed, drained: false };
   }
 
-  let busyAt = performance.now();
-  let idleTimedOut = false;
   function checkIdleTimeout(drained: boolean) {
     if (!drained || running.size > 0) busyAt = performance.now();
     const limit = options.idleTimeoutMs;
