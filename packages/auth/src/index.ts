@@ -41,7 +41,7 @@ export {
   requireRole,
   type UserPrincipal,
 } from "./roles.ts";
-export { resolveSecretBox, type SecretBoxDeps } from "./secrets-key.ts";
+export { orgSecretBox } from "./secrets-key.ts";
 export { tokenErrors } from "./token-errors.ts";
 export {
   createTokenService,

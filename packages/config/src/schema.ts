@@ -114,7 +114,9 @@ export const settings = {
   }),
   secretsKey: setting({
     env: "SECRETS_KEY",
-    doc: "seals organisations' stored AI and OCR keys, at least 32 bytes; every API and worker needs the same",
+    doc:
+      "seals organisations' stored AI and OCR keys, at least 32 bytes; " +
+      "every API and worker needs the same",
     default: undefined as string | undefined,
     defaultDoc: "derived from JWT_SECRET (or its generated file)",
     parse: optional(minBytes(32)),

@@ -48,11 +48,11 @@ export async function journalDeletes(
   keys: readonly string[],
   now = Date.now(),
 ): Promise<void> {
-  for (const key of keys) {
-    await db.sql`
-      INSERT INTO object_journal (storage_key, reason, created_at) VALUES (${key}, 'delete', ${now})
-      ON CONFLICT (storage_key) DO UPDATE SET reason = 'delete'`;
-  }
+  if (keys.length === 0) return;
+  const rows = keys.map((key) => ({ storage_key: key, reason: "delete", created_at: now }));
+  await db.sql`
+    INSERT INTO object_journal ${db.sql(rows)}
+    ON CONFLICT (storage_key) DO UPDATE SET reason = 'delete'`;
 }
 
 /** Forgets `key` once its object is known to be gone. */
@@ -81,7 +81,7 @@ export async function dueDeletions(
   }));
 }
 
-/** Entries by reason, for readiness and tests. */
+/** Entries by reason: what is still waiting for the sweeper. */
 export async function journalCounts(db: Executor): Promise<Record<JournalReason, number>> {
   const rows = await db.sql<{ reason: JournalReason; n: number | string }>`
     SELECT reason, COUNT(*) AS n FROM object_journal GROUP BY reason`;

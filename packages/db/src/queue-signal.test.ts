@@ -9,7 +9,7 @@ const enqueue = seedJob;
 describeEachEngine(
   "queue signal",
   (current) => {
-    test("a job queued or retried on one connection wakes a listener on another, on commit only", async () => {
+    test("a job queued or retried elsewhere wakes a listener, on commit only", async () => {
       const test = current();
       const listenerDb = await test.connect();
       let signals = 0;

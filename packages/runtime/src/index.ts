@@ -1,6 +1,6 @@
 /** The composition root every entry point shares: config → logs → metrics → database → storage. */
 
-import { resolveSecretBox } from "@crpipeline/auth";
+import { orgSecretBox, resolveJwtSecret } from "@crpipeline/auth";
 import { type Config, databaseUrl, loadConfigOrExit } from "@crpipeline/config";
 import { createDatabase, type Database, migrate, type SecretBox } from "@crpipeline/db";
 import { createLogger, type Logger } from "@crpipeline/log";
@@ -15,6 +15,8 @@ export interface Runtime {
   db: Database;
   store: ObjectStore;
   storage: OpenedStorage;
+  /** JWT_SECRET, or the one generated once under DATA_DIR: signs sessions. */
+  jwtSecret: Uint8Array;
   /** Seals and opens organisations' stored secrets; the same key in every process. */
   secrets: SecretBox;
   /** Closes storage, the database and telemetry (flushing OTLP), in that order. */
@@ -42,7 +44,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       const { applied } = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, "database migrated");
     }
-    const secrets = await resolveSecretBox({ config, logger: logger.child("secrets") });
+    const jwtSecret = await resolveJwtSecret({ config, logger: logger.child("auth") });
     const storage = await openStorage({ config, metrics, logger: logger.child("storage") });
     return {
       config,
@@ -52,7 +54,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       db,
       store: storage.store,
       storage,
-      secrets,
+      jwtSecret,
+      secrets: orgSecretBox(config.secretsKey, jwtSecret),
       async close() {
         await storage.close();
         await db.close();

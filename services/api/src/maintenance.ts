@@ -43,17 +43,15 @@ export function startMaintenance(
   };
   const sweep = async () => {
     try {
-      return await sweepObjects({ db, store, logger }, { uploadGraceMs });
+      await sweepObjects({ db, store, logger }, { uploadGraceMs });
     } catch (error) {
       logger.warn({ error }, "object sweep failed; trying again at the next run");
-      return { deleted: 0, left: -1 };
     }
   };
   const timer = setInterval(run, everyMs);
   const sweepTimer = setInterval(sweep, sweepEveryMs);
   return {
     run,
-    sweep,
     stop: () => {
       clearInterval(timer);
       clearInterval(sweepTimer);

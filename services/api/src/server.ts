@@ -1,6 +1,6 @@
 /** Starts the API over a runtime: auth, rate limiting, event hub, admin bootstrap, HTTP server. */
 
-import { createTokenService, resolveJwtSecret } from "@crpipeline/auth";
+import { createTokenService } from "@crpipeline/auth";
 import { createRateLimiter } from "@crpipeline/ratelimit";
 import type { Runtime } from "@crpipeline/runtime";
 import { createApp, MAX_JSON_BYTES, routeTemplates } from "./app.ts";
@@ -35,7 +35,6 @@ export async function buildApiDeps(
   options: StartApiOptions = {},
 ): Promise<ApiDeps> {
   const { config, logger, metrics, db, store, secrets } = runtime;
-  const secret = await resolveJwtSecret({ config, logger: logger.child("auth") });
   return {
     config,
     logger,
@@ -44,7 +43,7 @@ export async function buildApiDeps(
     store,
     secrets,
     tokens: createTokenService({
-      secret,
+      secret: runtime.jwtSecret,
       issuer: "crpipeline",
       audience: "crpipeline-api",
       ttlSeconds: SESSION_SECONDS,

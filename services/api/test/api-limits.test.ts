@@ -15,7 +15,7 @@ const remaining = (reply: { headers: Headers }) =>
   Number(reply.headers.get("ratelimit-remaining") ?? Number.NaN);
 
 describeEachApi("the per-caller API limit", (api) => {
-  test("every answer to an authenticated call carries the caller's RateLimit-* headers", async () => {
+  test("every authenticated answer carries the caller's RateLimit-* headers", async () => {
     const tenant = await api().createTenant("limit-headers");
     const token = tenant.admin.token;
     const replies: [string, Reply | Response][] = [];

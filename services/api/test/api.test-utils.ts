@@ -10,7 +10,6 @@ import type { Engine } from "@crpipeline/db";
 import { createTestDatabase, ENGINES, postgresAvailable } from "@crpipeline/db/db.test-utils";
 import { silentLogger } from "@crpipeline/log";
 import { openRuntime, type Runtime } from "@crpipeline/runtime";
-import { startEmbeddedS3 } from "@crpipeline/storage";
 import { tempDir } from "@crpipeline/testing";
 import { type RunningApi, startApi } from "../src/server.ts";
 import { OCR_PIPELINE } from "./fixtures.test-utils.ts";
@@ -352,42 +351,4 @@ export function describeEachApi(
       });
     });
   }
-}
-
-/** An S3 server of the test's own, which it may stop and start again on the same port. */
-export interface OwnS3 {
-  /** The environment that points an API at it. */
-  env: Record<string, string>;
-  /** Stops it: the outage begins. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port, secret and files: the outage ends. */
-  restart(): Promise<void>;
-  /** Stops it and removes its files. */
-  destroy(): Promise<void>;
-}
-
-export async function startOwnS3(): Promise<OwnS3> {
-  const dir = tempDir("crp-s3-");
-  let server = await startEmbeddedS3({ dataDir: dir.path, logger: silentLogger });
-  const { port, secretAccessKey } = server;
-  return {
-    env: {
-      S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: server.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-    },
-    stop: () => server.stop(),
-    async restart() {
-      server = await startEmbeddedS3({
-        dataDir: dir.path,
-        logger: silentLogger,
-        port,
-        secretAccessKey,
-      });
-    },
-    async destroy() {
-      await server.stop();
-      dir.cleanup();
-    },
-  };
 }

@@ -77,7 +77,7 @@ describeEachApi("pipeline and document routes", (api) => {
     expect(gone.body).toEqual({ error: { code: "not_found", message: expect.any(String) } });
   });
 
-  test("names are unique per organisation: a taken one is 409, another org may use it", async () => {
+  test("names are unique per organisation: 409 when taken, free in another", async () => {
     const name = `unique-${crypto.randomUUID().slice(0, 8)}`;
     const create = (token: string, pipelineName: string) =>
       api().call<{ pipeline: { id: string }; error: { code: string; message: string } }>(

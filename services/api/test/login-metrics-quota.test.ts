@@ -162,7 +162,7 @@ describeEachApi("login failures, rate limits, HTTP metrics and quotas", (api) =>
     expect(usage.body).toMatchObject({ usage: { uploads: 2, uploadQuota: 2 } });
   });
 
-  test("an upload that would start a job past the job quota gets 429 and keeps nothing", async () => {
+  test("an upload starting a job past the job quota: 429, nothing kept", async () => {
     const org = await api().createOrg(unique("JobQuota"), { monthlyJobQuota: 1 });
     const email = `${unique("jobquota")}@quota.test`;
     await api().createUser(api().admin.token, { email, orgId: org.id, role: "org_admin" });

@@ -3,10 +3,10 @@
  * an AI call that times out retried as a new attempt of the job.
  */
 
-import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker, type Worker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   TEXT_STAGES,
@@ -17,11 +17,7 @@ import {
 setDefaultTimeout(60_000);
 const { parse, ai, report } = TEXT_STAGES;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness("concurrency and leases", (current) => {
   const workers: Worker[] = [];
@@ -62,7 +58,7 @@ describeEachHarness("concurrency and leases", (current) => {
     }
   });
 
-  test("a stage longer than the lease keeps its job: renewals hold off a polling worker", async () => {
+  test("a stage longer than the lease keeps its job against a polling worker", async () => {
     const harness = current();
     await useAiEndpoint(harness, fake.url, fake.apiKey);
     const other = await harness.openRuntime();

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   type Harness,
@@ -15,11 +15,7 @@ setDefaultTimeout(60_000);
 const { parse, ai, report } = TEXT_STAGES;
 const LEASE_SECONDS = 2;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 /** Starts `child-worker.ts` on the harness's database and S3; resolves once it is polling. */
 async function spawnWorker(harness: Harness) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { listJobEvents } from "@crpipeline/db";
 import { freePort } from "@crpipeline/testing";
 import { startWorker, type Worker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   fixture,
@@ -17,11 +17,7 @@ setDefaultTimeout(60_000);
 const { parse, ai, report } = TEXT_STAGES;
 const BACKOFF = { baseMs: 300, capMs: 2_000 };
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness("stage failures", (current) => {
   let harness: Harness;

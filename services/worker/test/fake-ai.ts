@@ -3,6 +3,7 @@
  * Tests can hold answers back (to catch a job mid-stage) and release them later.
  */
 
+import { afterAll } from "bun:test";
 import type { Server } from "bun";
 
 export interface FakeAi {
@@ -92,4 +93,11 @@ export function startFakeAi(apiKey = "sk-worker-test-key"): FakeAi {
       await server.stop(true);
     },
   };
+}
+
+/** One stand-in for every test of the calling file, stopped after the last of them. */
+export function fakeAiForFile(): FakeAi {
+  const fake = startFakeAi();
+  afterAll(() => fake.stop());
+  return fake;
 }

@@ -4,11 +4,11 @@
  * worker_shutdowns_total like a signalled one.
  */
 
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker } from "../src/worker.ts";
 import { spawnService } from "./drills/processes.test-utils.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   type Harness,
@@ -20,11 +20,7 @@ import {
 setDefaultTimeout(60_000);
 const IDLE_MS = 400;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness(
   "idle exit",
@@ -34,7 +30,7 @@ describeEachHarness(
       harness = current();
     });
 
-    test("the limit runs from the end of the last job, fires once, and the stop is counted", async () => {
+    test("the limit runs from the last job's end, fires once; the stop is counted", async () => {
       // The AI answer is held for longer than the idle limit: a running job is not idleness.
       await useAiEndpoint(harness, fake.url, fake.apiKey);
       fake.hold();

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   TEXT_STAGES,
@@ -12,11 +12,7 @@ import {
 setDefaultTimeout(60_000);
 const { parse, ai, report } = TEXT_STAGES;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness("worker metrics", (current) => {
   test("every contract metric moves as jobs run", async () => {

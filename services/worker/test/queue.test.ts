@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cancelJob, claimJob, retryJob } from "@crpipeline/db";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker, type Worker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   type Harness,
@@ -14,11 +14,7 @@ import {
 setDefaultTimeout(60_000);
 const { parse, ai, report } = TEXT_STAGES;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness("cancel, retry and shutdown", (current) => {
   let harness: Harness;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cancelJob, retryJob } from "@crpipeline/db";
 import { waitFor } from "@crpipeline/testing";
 import { startWorker, type Worker } from "../src/worker.ts";
-import { type FakeAi, startFakeAi } from "./fake-ai.ts";
+import { fakeAiForFile } from "./fake-ai.ts";
 import {
   describeEachHarness,
   type Harness,
@@ -19,11 +19,7 @@ import {
 setDefaultTimeout(60_000);
 const { parse, ai } = TEXT_STAGES;
 
-let fake: FakeAi;
-beforeAll(() => {
-  fake = startFakeAi();
-});
-afterAll(() => fake.stop());
+const fake = fakeAiForFile();
 
 describeEachHarness("outputs of a job that runs again", (current) => {
   let harness: Harness;

@@ -195,7 +195,7 @@ for (const engine of ENGINES) {
       expect(otherEvents.at(-1)?.data).toEqual(payload(foreign.jobId, "succeeded", 1, 1));
     });
 
-    test("a stream opened while the worker is on the job still ends with its final state", async () => {
+    test("a stream opened mid-job still ends with the job's final state", async () => {
       if (!harness || !api) throw new Error("the API and the harness start in beforeAll");
       worker ??= startWorker(harness.runtime, {
         concurrency: 1,

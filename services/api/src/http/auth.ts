@@ -16,11 +16,6 @@ import { AppError, unauthorized } from "@crpipeline/errors";
 import { rateLimitedError, rateLimitHeaders } from "@crpipeline/ratelimit";
 import type { ApiDeps } from "../deps.ts";
 
-export type Caller = Principal & {
-  /** Rate-limit headers to add to the successful response. */
-  limitHeaders: Record<string, string>;
-};
-
 type AuthDeps = Pick<ApiDeps, "db" | "tokens" | "limiter">;
 
 async function fromApiKey(header: string, { db }: AuthDeps): Promise<Principal> {
@@ -64,7 +59,7 @@ export function limitHeadersOf(request: Request): Record<string, string> | undef
 }
 
 /** The caller of `request`, or a 401; a 429 once they pass the `api` policy. */
-export async function authenticate(request: Request, deps: AuthDeps): Promise<Caller> {
+export async function authenticate(request: Request, deps: AuthDeps): Promise<Principal> {
   const apiKey = request.headers.get("x-api-key");
   const token = apiKey ? null : readBearerOrCookie(request.headers);
   if (!apiKey && !token) throw unauthorized("Log in or send an API key (X-API-Key)");
@@ -74,9 +69,8 @@ export async function authenticate(request: Request, deps: AuthDeps): Promise<Ca
     principal.kind === "user" ? `user:${principal.userId}` : `key:${principal.apiKeyId}`;
   const limit = await deps.limiter.limit("api", identity);
   if (!limit.success) throw rateLimitedError(limit, "Too many requests: slow down");
-  const limitHeaders = rateLimitHeaders(limit);
-  limitHeadersByRequest.set(request, limitHeaders);
-  return { ...principal, limitHeaders };
+  limitHeadersByRequest.set(request, rateLimitHeaders(limit));
+  return principal;
 }
 
 /** Authenticates and requires one of `roles` (an empty list allows every role). */
@@ -84,7 +78,7 @@ export async function authorize(
   request: Request,
   deps: AuthDeps,
   ...roles: Role[]
-): Promise<Caller> {
+): Promise<Principal> {
   const caller = await authenticate(request, deps);
   if (roles.length > 0) requireRole(caller, ...roles);
   return caller;

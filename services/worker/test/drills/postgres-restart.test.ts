@@ -187,7 +187,8 @@ test.skipIf(!available)("jobs survive a Postgres restart under running workers",
       `${atRestart.succeeded} succeeded/${atRestart.running} running/${atRestart.queued} queued, ` +
       `API ready ${readySeconds.toFixed(2)} s later, ${AFTER} more queued → ` +
       `${settled.succeeded}/${all.size} succeeded, ${lost} lost, ${retried} re-run ` +
-      `(lease_expired +${leaseRetries}, stage_error +${stageRetries}), jobs_total{succeeded}=${succeededCounted} ` +
+      `(lease_expired +${leaseRetries}, stage_error +${stageRetries}), ` +
+      `jobs_total{succeeded}=${succeededCounted} ` +
       `[${perWorker.join("+")}], AI stage runs ${totalAiRuns} (${duplicateRuns} beyond one per ` +
       `attempt, ${neverRun} jobs never), ${unpaired} unpaired outputs/objects, ` +
       `${missingObjects} missing objects, ${orphanObjects} orphan objects; worker exit codes ` +
